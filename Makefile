@@ -1,0 +1,64 @@
+# Agora: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The PostgreSQL server the second pass of the suite creates its own database on.
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test translations services test-sqlite test-postgres bench lint clean
+
+run: install translations
+	$(BIN)/agora db upgrade
+	$(BIN)/agora load-demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/agora serve
+
+test: install-test translations services
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+# The whole suite on SQLite (the embedded default).
+test-sqlite:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything that touches a database, again on a real PostgreSQL server.
+test-postgres:
+	TEST_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest tests/app $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { scripts/ensure-python-venv.sh && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations
+
+# Chromium, PostgreSQL and Redis from Debian when missing; started when not running.
+services:
+	scripts/ensure-test-services.sh
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/clustering.py
+	$(BIN)/python bench/live.py
+
+lint: install-test
+	$(BIN)/python -m pip install --quiet ruff==0.17.6
+	$(BIN)/ruff check app clustering tests bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

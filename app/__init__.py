@@ -1,0 +1,66 @@
+"""Agora: participatory deliberation in the spirit of vTaiwan and pol.is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app.config import INSTANCE_PATH, PROJECT_ROOT, load_config
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an Agora application.
+
+    ``overrides`` is applied on top of the environment-derived configuration, as in Flask's
+    tutorial; tests pass their database URL and flags through it.
+    """
+    instance_path = Path((overrides or {}).get("INSTANCE_PATH", INSTANCE_PATH))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(instance_path))
+    if overrides:
+        app.config.from_mapping(overrides)
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    from app import extensions
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode="threading",
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
+    )
+
+    from app import i18n
+
+    i18n.init_app(app)
+
+    from app import models  # noqa: F401  (register the mappers before anything queries)
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.errors import bp as errors_bp
+    from app.pages import bp as pages_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    from app import cli, sockets, templating
+
+    templating.init_app(app)
+    cli.init_app(app)
+    sockets.init_app(app)
+    return app

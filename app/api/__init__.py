@@ -1,0 +1,9 @@
+"""JSON API v1: the same actions as the pages, for the page's scripts and for integrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import issues, session, statements, votes  # noqa: E402,F401

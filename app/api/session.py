@@ -1,0 +1,5 @@
+"""API v1: session."""
+
+from __future__ import annotations
+
+from app.api import bp  # noqa: F401

@@ -1,0 +1,45 @@
+"""Background services of the web process (embedded default): started by `agora serve`.
+
+Each service (the opinion-map recompute loop, the email outbox sender, ...) registers itself
+here during app set-up. In the scale-out setup the same services run in their own processes
+(`agora worker`) instead, and the web process starts none of them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flask import Flask
+
+_KEY = "agora.background"
+
+
+class BackgroundService(Protocol):
+    name: str
+
+    def start(self, app: Flask) -> None:
+        """Begin working in a daemon thread or Socket.IO background task; return at once."""
+
+    def stop(self) -> None:
+        """Ask the work to finish and wait briefly for it."""
+
+
+def register(app: Flask, service: BackgroundService) -> None:
+    app.extensions.setdefault(_KEY, []).append(service)
+
+
+def services(app: Flask) -> list[BackgroundService]:
+    return list(app.extensions.get(_KEY, []))
+
+
+def start(app: Flask) -> None:
+    """Start every registered service, unless BACKGROUND_WORKERS is off."""
+    if not app.config.get("BACKGROUND_WORKERS", True):
+        return
+    for service in services(app):
+        service.start(app)
+
+
+def stop(app: Flask) -> None:
+    for service in services(app):
+        service.stop()

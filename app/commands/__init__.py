@@ -1,0 +1,1 @@
+"""Commands of the `agora` CLI, one module each."""

@@ -1,0 +1,9 @@
+"""Server-rendered pages for citizens."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)
+
+from app.pages import issues, language  # noqa: E402,F401

@@ -1,0 +1,24 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_babel import format_datetime, get_locale
+
+from app.i18n import select_locale
+from app.services.markdown import render_markdown
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = format_datetime
+
+    @app.context_processor
+    def inject_globals() -> dict[str, object]:
+        locale = get_locale()
+        return {
+            "current_locale": str(locale) if locale else select_locale(),
+            "languages": current_app.config["AGORA_LANGUAGES"],
+            "html_lang": "zh-Hant-TW" if str(locale) == "zh_TW" else "en",
+            "session_participant_id": session.get("participant_id"),
+        }
