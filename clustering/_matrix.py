@@ -1,0 +1,162 @@
+"""Vote events -> the pol.is rating matrix, kept sparse.
+
+Pol.is stores a dense ``NamedMatrix`` of ``nil | -1 | 0 | 1``.  Everything the math needs
+from it can be computed from the final votes alone (the cells that are not ``nil``), so
+this module keeps them as CSR-ordered triples: memory and time grow with the number of
+votes, not with participants x statements.
+
+Ref: compdemocracy/polis math/src/polismath/math/named_matrix.clj (update-nmat,
+zero-out-columns) and math/src/polismath/math/conversation.clj:164-269.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._types import Array1D, IntArray, VoteTable
+
+#: pol.is ``in-conv``: a participant joins once they voted on min(7, n-cmts) statements.
+MIN_VOTES = 7
+#: pol.is ``greedy-n``: top up the in-conv set with the most active participants.
+GREEDY_N = 15
+
+
+@dataclass(frozen=True)
+class VoteMatrix:
+    """Final votes of a conversation as a sparse participant x statement matrix.
+
+    Attributes
+    ----------
+    participant_ids : ndarray of int64, shape (n,)
+        Row labels, sorted.
+    statement_ids : ndarray of int64, shape (m,)
+        Column labels (statements with at least one vote), sorted.
+    rows, cols : ndarray of int64, shape (nnz,)
+        Cell coordinates, sorted by (row, col).
+    values : ndarray of int8, shape (nnz,)
+        Final vote, +1 agree, -1 disagree, 0 pass (raw: excluded columns not zeroed).
+    excluded : ndarray of bool, shape (m,)
+        Moderated-out or meta columns (zeroed for every row in the rating matrix).
+    """
+
+    participant_ids: IntArray
+    statement_ids: IntArray
+    rows: IntArray
+    cols: IntArray
+    values: NDArray[np.int8]
+    excluded: NDArray[np.bool_]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.participant_ids), len(self.statement_ids)
+
+    def user_vote_counts(self) -> IntArray:
+        """Votes per participant in the *raw* matrix (passes and excluded included)."""
+        return np.bincount(self.rows, minlength=self.shape[0]).astype(np.int64)
+
+    def matrix_order(self) -> IntArray:
+        """Row order of pol.is's matrix after a reload: by (lowest statement voted, id).
+
+        Pol.is appends a row when it first sees a participant, and it reloads votes
+        ordered by (tid, pid); the k-means cold start takes the first distinct rows in
+        this order.
+        """
+        n = self.shape[0]
+        first_col = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_col, self.rows, self.cols)
+        return np.lexsort((np.arange(n), first_col)).astype(np.int64)
+
+
+def final_votes(votes: VoteTable) -> tuple[IntArray, IntArray, NDArray[np.int8]]:
+    """Reduce vote events to the last vote per (participant, statement).
+
+    Returns
+    -------
+    pids, sids, values : ndarrays of shape (n_final,)
+        Sorted by (participant, statement).
+    """
+    pids, sids, vals = votes.participant_ids, votes.statement_ids, votes.values
+    if len(pids) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.int8)
+    ts = votes.timestamps
+    if ts is not None:
+        ts = np.where(np.isnan(ts), -np.inf, ts)
+        # lexsort is stable: equal timestamps keep row order, so the later row wins.
+        order = np.lexsort((ts, sids, pids))
+    else:
+        order = np.lexsort((sids, pids))
+    p, s = pids[order], sids[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (p[1:] != p[:-1]) | (s[1:] != s[:-1])
+    keep = order[last]
+    return pids[keep], sids[keep], vals[keep]
+
+
+def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> VoteMatrix:
+    """Build the sparse rating matrix (last vote wins).
+
+    Parameters
+    ----------
+    votes : VoteTable
+    excluded_statement_ids : ndarray of int64
+        Moderated-out and meta statements.
+
+    Returns
+    -------
+    VoteMatrix
+    """
+    pids, sids, vals = final_votes(votes)
+    participant_ids, rows = np.unique(pids, return_inverse=True)
+    statement_ids, cols = np.unique(sids, return_inverse=True)
+    excluded = np.isin(statement_ids, excluded_statement_ids)
+    return VoteMatrix(
+        participant_ids=participant_ids.astype(np.int64),
+        statement_ids=statement_ids.astype(np.int64),
+        rows=rows.astype(np.int64).reshape(-1),
+        cols=cols.astype(np.int64).reshape(-1),
+        values=vals.astype(np.int8),
+        excluded=excluded,
+    )
+
+
+def in_conversation(
+    matrix: VoteMatrix, previous_in_conv: IntArray | None = None
+) -> NDArray[np.bool_]:
+    """Participants placed on the map (pol.is ``in-conv``), as a row mask.
+
+    A participant is in once they voted on ``min(7, n_statements)`` statements (raw
+    matrix, so passes and votes on excluded statements count); while fewer than 15 are
+    in, the most active others are added (ties: lower id first).  The set never shrinks:
+    everyone in ``previous_in_conv`` stays in.
+
+    Ref: polis math/src/polismath/math/conversation.clj:240-269.
+    """
+    n, m = matrix.shape
+    counts = matrix.user_vote_counts()
+    mask = counts >= min(MIN_VOTES, m)
+    if previous_in_conv is not None and len(previous_in_conv):
+        mask |= np.isin(matrix.participant_ids, previous_in_conv)
+    missing = GREEDY_N - int(mask.sum())
+    if missing > 0:
+        rest = np.flatnonzero(~mask)
+        # Pol.is sorts by count descending; its tie order is hash order, ours is id order.
+        rest = rest[np.lexsort((rest, -counts[rest]))][:missing]
+        mask[rest] = True
+    return mask
+
+
+def column_means(matrix: VoteMatrix) -> Array1D:
+    """Mean of the non-missing cells per column of the rating matrix (excluded -> 0).
+
+    Ref: polis conversation.clj:355-377 (mean imputation of ``mat``).
+    """
+    m = matrix.shape[1]
+    sums = np.bincount(matrix.cols, weights=matrix.values.astype(np.float64), minlength=m)
+    counts = np.bincount(matrix.cols, minlength=m)
+    means = np.divide(sums, counts, out=np.zeros(m), where=counts > 0)
+    means[matrix.excluded] = 0.0
+    return means
