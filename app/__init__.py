@@ -51,9 +51,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import bp as errors_bp
+    from app.ops import bp as ops_bp
     from app.pages import bp as pages_bp
 
     app.register_blueprint(errors_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

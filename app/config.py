@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +26,19 @@ def _secret_key(instance_path: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    # Owner-only permissions: the key signs every participant cookie.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Owner-only permissions: the key signs every participant cookie. Written to a private
+    # temporary file and hard-linked into place, because several processes may start at once:
+    # the first link wins and the others read the complete key it wrote.
+    fd, tmp_name = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(tmp_name, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp_name)
+    return key_file.read_text().strip()
 
 
 def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:

@@ -1,0 +1,31 @@
+"""Pol.is-faithful opinion math as a pure library (numpy, scipy, scikit-learn only).
+
+>>> from clustering import compute_opinion_map, VoteTable
+>>> result = compute_opinion_map(votes, statement_ids)          # doctest: +SKIP
+>>> result = compute_opinion_map(new_votes, statement_ids,
+...                              previous_state=result.state)   # warm start  # doctest: +SKIP
+
+See ``clustering/README.md`` for the method, the sign convention and stable group ids.
+"""
+
+from __future__ import annotations
+
+from ._types import (
+    Consensus,
+    ConsensusStatement,
+    Group,
+    OpinionMap,
+    Repness,
+    VoteTable,
+)
+from .pipeline import compute_opinion_map
+
+__all__ = [
+    "Consensus",
+    "ConsensusStatement",
+    "Group",
+    "OpinionMap",
+    "Repness",
+    "VoteTable",
+    "compute_opinion_map",
+]

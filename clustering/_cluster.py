@@ -1,0 +1,327 @@
+"""Pol.is k-means, k selection and stable group ids.
+
+Two levels, as in pol.is (polis math/src/polismath/math/clusters.clj and
+conversation.clj:400-470):
+
+* **base clusters**: k-means with k = 100 on the in-conv participants' positions;
+* **group clusterings**: for k = 2..max-k, weighted k-means on the base-cluster centres
+  (weights = base-cluster sizes); the k with the best silhouette over the base centres
+  wins, smoothed so that a new k must win 4 runs in a row.
+
+Both levels warm-start from the previous run's clusters (``clean_start``).  Lloyd steps
+follow pol.is: nearest centre (ties go to the later cluster), empty clusters are
+dropped, centres are (weighted) means.  We iterate to a fixed point (the assignment no
+longer changes) or ``max_iters``; pol.is stops earlier, when every centre moved < 0.01,
+which leaves a warm restart free to move points although no vote changed.
+
+Stable group ids
+----------------
+Pol.is's group ids are k-means cluster ids, so groups can swap ids (and colours) between
+updates.  :func:`match_group_ids` instead matches the new groups to the previous run's
+groups by member overlap (Hungarian assignment maximising the number of shared
+participants).  A new group keeps the old id when at least half of its members that were
+already grouped last run come from that old group; any other group takes the smallest id
+not in use.  On a cold start the ids are pol.is's (the k-means cluster ids, 0..k-1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.cluster.vq import vq
+from scipy.optimize import linear_sum_assignment
+
+from ._types import Array1D, Array2D, IntArray
+
+BASE_K = 100
+BASE_ITERS = 100
+#: pol.is passes ``:cluster-iters`` (ignored) for groups, so its default 20 applies.
+GROUP_ITERS = 20
+GROUP_K_BUFFER = 4
+
+
+@dataclass
+class Clustering:
+    """A set of clusters over a point set.
+
+    Attributes
+    ----------
+    ids : ndarray of int64, shape (c,)
+        Cluster ids, ascending.
+    centers : ndarray, shape (c, 2)
+    labels : ndarray of int64, shape (n_points,)
+        Index into ``ids`` per point (-1: not a member of any cluster).
+    """
+
+    ids: IntArray
+    centers: Array2D
+    labels: IntArray
+
+    def members(self, i: int) -> IntArray:
+        return np.flatnonzero(self.labels == i)
+
+    def counts(self) -> IntArray:
+        return np.bincount(self.labels[self.labels >= 0], minlength=len(self.ids))
+
+
+def _nearest(points: Array2D, centers: Array2D) -> IntArray:
+    """Index of the nearest centre; exact ties go to the later centre (pol.is min-key)."""
+    c = len(centers)
+    if len(points) * c <= 200_000:
+        d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        return (c - 1 - np.argmin(d[:, ::-1], axis=1)).astype(np.int64)
+    codes, _ = vq(points, centers, check_finite=False)
+    return codes.astype(np.int64)
+
+
+def _weighted_centers(
+    points: Array2D, weights: Array1D, labels: IntArray, c: int
+) -> tuple[Array2D, Array1D]:
+    ok = labels >= 0
+    lab, w = labels[ok], weights[ok]
+    tot = np.bincount(lab, weights=w, minlength=c)
+    cx = np.bincount(lab, weights=w * points[ok, 0], minlength=c)
+    cy = np.bincount(lab, weights=w * points[ok, 1], minlength=c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centers = np.column_stack([cx / tot, cy / tot])
+    return centers, tot
+
+
+def _step(points: Array2D, weights: Array1D, cl: Clustering) -> Clustering:
+    """One Lloyd step; clusters left empty are dropped (pol.is cluster-step)."""
+    labels = _nearest(points, cl.centers)
+    centers, tot = _weighted_centers(points, weights, labels, len(cl.ids))
+    counts = np.bincount(labels, minlength=len(cl.ids))
+    keep = counts > 0
+    remap = np.cumsum(keep) - 1
+    return Clustering(cl.ids[keep], centers[keep], remap[labels])
+
+
+def _first_distinct(points: Array2D) -> IntArray:
+    """Indices of the first occurrence of each distinct row, in row order."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first = np.unique(points, axis=0, return_index=True)
+    return np.sort(first).astype(np.int64)
+
+
+def init_clusters(points: Array2D, k: int) -> Clustering:
+    """Cold start: the first ``k`` distinct points (in row order), ids 0..k-1."""
+    first = _first_distinct(points)[:k]
+    return Clustering(
+        np.arange(len(first), dtype=np.int64),
+        points[first].copy(),
+        np.full(len(points), -1, dtype=np.int64),
+    )
+
+
+def clean_start(
+    points: Array2D,
+    weights: Array1D,
+    k: int,
+    last_ids: IntArray,
+    last_labels: IntArray,
+) -> Clustering:
+    """Warm start from the previous clusters (pol.is clean-start-clusters).
+
+    Re-centre each old cluster on its members still present (dropping those that lost
+    all), merge clusters with identical centres, then split off the most distal point
+    as a new cluster (id = max id + 1) until there are min(k, distinct points) clusters.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 2)
+    weights : ndarray, shape (n,)
+    k : int
+    last_ids : ndarray of int64, shape (c,)
+        Previous cluster ids.
+    last_labels : ndarray of int64, shape (n,)
+        Index into ``last_ids`` of each point's previous cluster, -1 if none.
+    """
+    c = len(last_ids)
+    centers, tot = _weighted_centers(points, weights, last_labels, c)
+    counts = np.bincount(last_labels[last_labels >= 0], minlength=c)
+    keep = counts > 0
+    if not keep.any():
+        new_id = int(last_ids.max()) + 1 if c else 0
+        centers, _ = _weighted_centers(points, weights, np.zeros(len(points), np.int64), 1)
+        return Clustering(np.array([new_id], np.int64), centers, np.zeros(len(points), np.int64))
+    remap = np.cumsum(keep) - 1
+    labels = np.where(last_labels >= 0, remap[np.maximum(last_labels, 0)], -1)
+    ids, centers, counts = last_ids[keep].copy(), centers[keep], counts[keep]
+    # Merge clusters whose centres are exactly equal; the larger keeps its id
+    # (pol.is max-key: the later one on equal sizes).
+    _, first, inverse = np.unique(centers, axis=0, return_index=True, return_inverse=True)
+    if len(first) < len(ids):
+        inverse = inverse.reshape(-1)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        group = rank[inverse]  # merged index per old cluster, in first-seen order
+        new_ids = np.empty(len(first), dtype=np.int64)
+        for g in range(len(first)):
+            idx = np.flatnonzero(group == g)
+            best = idx[0]
+            for j in idx[1:]:
+                if counts[j] >= counts[best]:
+                    best = j
+            new_ids[g] = ids[best]
+        labels = np.where(labels >= 0, group[np.maximum(labels, 0)], -1)
+        ids = new_ids
+        centers, _ = _weighted_centers(points, weights, labels, len(ids))
+    possible = min(k, len(_first_distinct(points)))
+    while len(ids) < possible:
+        d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        nearest = d.min(axis=1)
+        far = len(points) - 1 - int(np.argmax(nearest[::-1]))  # max-key: last on ties
+        if nearest[far] <= 0:
+            break
+        labels[far] = len(ids)
+        ids = np.append(ids, ids.max() + 1)
+        counts_now = np.bincount(labels[labels >= 0], minlength=len(ids))
+        if (counts_now == 0).any():  # the point was a singleton cluster's only member
+            keep = counts_now > 0
+            remap = np.cumsum(keep) - 1
+            labels = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+            ids = ids[keep]
+        centers, _ = _weighted_centers(points, weights, labels, len(ids))
+    order = np.argsort(ids, kind="stable")
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    labels = np.where(labels >= 0, inv[np.maximum(labels, 0)], -1)
+    return Clustering(ids[order], centers[order], labels)
+
+
+def kmeans(
+    points: Array2D,
+    k: int,
+    *,
+    weights: Array1D | None = None,
+    last: tuple[IntArray, IntArray] | None = None,
+    max_iters: int = GROUP_ITERS,
+) -> Clustering:
+    """Pol.is k-means (cold or warm start), iterated to a fixed point or ``max_iters``.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, 2)
+        Rows in pol.is matrix order (the cold start takes the first distinct rows).
+    k : int
+    weights : ndarray, shape (n,), optional
+    last : (ids, labels), optional
+        Previous clustering of (a superset of) these points, see :func:`clean_start`.
+    max_iters : int
+        At most ``max_iters + 1`` Lloyd steps, as pol.is's loop allows.
+
+    Returns
+    -------
+    Clustering
+        Sorted by id; every point labelled.
+    """
+    w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if last is not None and len(last[0]):
+        cl = clean_start(points, w, k, last[0], last[1])
+    else:
+        cl = init_clusters(points, k)
+    prev_labels = cl.labels
+    prev_ids = cl.ids
+    for _ in range(max_iters + 1):
+        cl = _step(points, w, cl)
+        if len(cl.ids) == len(prev_ids) and np.array_equal(cl.labels, prev_labels):
+            break
+        prev_labels, prev_ids = cl.labels, cl.ids
+    return cl
+
+
+def silhouette(centers: Array2D, labels: IntArray) -> float:
+    """Mean silhouette over base-cluster centres, unweighted (pol.is clusters/silhouette).
+
+    A point alone in its cluster scores 0.  Returns -inf for fewer than two clusters.
+    """
+    c = int(labels.max()) + 1 if len(labels) else 0
+    if c < 2:
+        return float("-inf")
+    d = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+    onehot = np.zeros((len(labels), c))
+    onehot[np.arange(len(labels)), labels] = 1.0
+    sums = d @ onehot
+    sizes = onehot.sum(axis=0)
+    own = sizes[labels]
+    a = sums[np.arange(len(labels)), labels] / np.maximum(own - 1, 1)
+    mean_other = sums / sizes[None, :]
+    mean_other[np.arange(len(labels)), labels] = np.inf
+    b = mean_other.min(axis=1)
+    denom = np.maximum(a, b)
+    s = np.divide(b - a, denom, out=np.zeros(len(labels)), where=denom > 0)
+    s[own <= 1] = 0.0
+    return float(s.mean())
+
+
+def max_k_for(n_base: int, max_groups: int) -> int:
+    """pol.is max-k-fn: ``min(max_groups, 2 + n_base // 12)``."""
+    return min(max_groups, 2 + n_base // 12)
+
+
+def smooth_k(this_k: int, previous: dict[str, int] | None, available: set[int]) -> dict[str, int]:
+    """pol.is group-k-smoother: a new k must win ``GROUP_K_BUFFER`` runs in a row."""
+    prev = previous or {}
+    last_k = prev.get("last_k")
+    count = int(prev.get("last_k_count", 0)) + 1 if last_k == this_k else 1
+    smoothed = prev.get("smoothed_k")
+    if count >= GROUP_K_BUFFER or smoothed is None or int(smoothed) not in available:
+        smoothed = this_k
+    return {"last_k": int(this_k), "last_k_count": int(count), "smoothed_k": int(smoothed)}
+
+
+def match_group_ids(
+    new_labels: IntArray,
+    new_default_ids: IntArray,
+    previous_labels: IntArray | None,
+    previous_ids: IntArray | None,
+) -> IntArray:
+    """Stable ids for the new groups (see module docstring).
+
+    Parameters
+    ----------
+    new_labels : ndarray of int64, shape (n,)
+        Group index (0..g-1) per in-conv participant.
+    new_default_ids : ndarray of int64, shape (g,)
+        Ids used when there is no previous grouping (the k-means cluster ids).
+    previous_labels : ndarray of int64, shape (n,), optional
+        Index into ``previous_ids`` of each participant's previous group, -1 if none.
+    previous_ids : ndarray of int64, optional
+
+    Returns
+    -------
+    ndarray of int64, shape (g,)
+    """
+    g = len(new_default_ids)
+    if previous_ids is None or previous_labels is None or len(previous_ids) == 0:
+        return new_default_ids.astype(np.int64)
+    p = len(previous_ids)
+    seen = previous_labels >= 0
+    overlap = np.zeros((g, p), dtype=np.int64)
+    np.add.at(overlap, (new_labels[seen], previous_labels[seen]), 1)
+    grouped_before = overlap.sum(axis=1)
+    result = np.full(g, -1, dtype=np.int64)
+    rows, cols = linear_sum_assignment(overlap, maximize=True)
+    for r, c in zip(rows, cols, strict=True):
+        if overlap[r, c] > 0 and 2 * overlap[r, c] >= grouped_before[r]:
+            result[r] = previous_ids[c]
+    used = set(int(x) for x in result if x >= 0)
+    nxt = 0
+    for r in range(g):
+        if result[r] < 0:
+            while nxt in used:
+                nxt += 1
+            result[r] = nxt
+            used.add(nxt)
+    return result
+
+
+def distinct_count(points: Array2D) -> int:
+    return len(_first_distinct(points))
+
+

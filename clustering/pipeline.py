@@ -1,0 +1,285 @@
+"""The pol.is opinion-map pipeline: votes -> groups, repness, consensus, priorities.
+
+One call is one pol.is "tick" (``conv-update``, polis math/src/polismath/math/
+conversation.clj:134-700).  Everything pol.is carries between ticks (in-conv set,
+components, base clusters, group clusterings, k smoother) travels in
+``OpinionMap.state``, a JSON-serialisable dict; pass it back as ``previous_state``.
+
+Deliberate differences from pol.is (see also clustering/README.md):
+
+* PCA is exact (Gram matrix + LAPACK) instead of 100 power iterations, and pol.is's
+  stochastic mini-batch path for conversations over 10,000 participants is not used;
+* k-means iterates to a fixed point (pol.is stops when centres move < 0.01);
+* group ids are matched to the previous run by overlap (pol.is: k-means ids);
+* priorities use this run's group tallies (pol.is: the previous tick's) and also cover
+  statements nobody voted on yet (pol.is leaves them out; the server then weighs 1);
+* the caps of 100,000 participants / 10,000 statements (pol.is "customs") are not applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ._cluster import (
+    BASE_ITERS,
+    BASE_K,
+    GROUP_ITERS,
+    Clustering,
+    distinct_count,
+    kmeans,
+    match_group_ids,
+    max_k_for,
+    silhouette,
+    smooth_k,
+)
+from ._matrix import build_vote_matrix, in_conversation
+from ._reduce import fit_pca, project_participants, project_statements
+from ._stats import (
+    consensus_statements,
+    group_aware_consensus,
+    group_counts,
+    priorities,
+    representative_statements,
+)
+from ._types import Consensus, Group, IntArray, OpinionMap, State, VoteTable
+
+STATE_VERSION = 1
+
+
+def _ids(x: Iterable[int] | IntArray | None) -> IntArray:
+    if x is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.asarray(list(x) if not isinstance(x, np.ndarray) else x, dtype=np.int64))
+
+
+def _labels_from_members(point_ids: IntArray, members: list[list[int]]) -> IntArray:
+    """Index of the cluster listing each point id in ``members`` (-1 if none)."""
+    out = np.full(len(point_ids), -1, dtype=np.int64)
+    sizes = [len(mm) for mm in members]
+    if len(point_ids) == 0 or sum(sizes) == 0:
+        return out
+    flat = np.concatenate([np.asarray(mm, dtype=np.int64) for mm in members])
+    which = np.repeat(np.arange(len(members)), sizes)
+    order = np.argsort(point_ids, kind="stable")
+    pos = np.minimum(np.searchsorted(point_ids, flat, sorter=order), len(point_ids) - 1)
+    hit = point_ids[order[pos]] == flat
+    out[order[pos[hit]]] = which[hit]
+    return out
+
+
+def _previous(previous_state: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not previous_state or previous_state.get("version") != STATE_VERSION:
+        return {}
+    return dict(previous_state)
+
+
+def compute_opinion_map(
+    votes: VoteTable,
+    statement_ids: Iterable[int] | IntArray | None = None,
+    excluded_statement_ids: Iterable[int] | IntArray = (),
+    previous_state: Mapping[str, Any] | None = None,
+    max_groups: int = 5,
+    random_state: int | None = 0,
+    *,
+    meta_statement_ids: Iterable[int] | IntArray = (),
+    base_k: int = BASE_K,
+    base_iters: int = BASE_ITERS,
+    group_iters: int = GROUP_ITERS,
+) -> OpinionMap:
+    """Compute the opinion map of a conversation, pol.is style.
+
+    Parameters
+    ----------
+    votes : VoteTable
+        Vote events (agree = +1, disagree = -1, pass = 0), in any order.
+    statement_ids : array-like of int, optional
+        Every statement of the conversation, including those nobody voted on (they only
+        get a priority).  Statements that have votes are always included.
+    excluded_statement_ids : array-like of int
+        Moderated-out and meta statements: zeroed in the matrix, never representative or
+        consensus.
+    previous_state : dict, optional
+        ``state`` of an earlier result (JSON round-trip is fine) to warm-start from.
+    max_groups : int
+        pol.is max-k (at most this many groups).
+    random_state : int, optional
+        Accepted for API symmetry; the computation is deterministic and does not use it.
+    meta_statement_ids : array-like of int
+        Meta statements (also excluded); they get pol.is's fixed priority 49.
+    base_k, base_iters, group_iters : int
+        pol.is's base-cluster count and k-means iteration caps.
+
+    Returns
+    -------
+    OpinionMap
+    """
+    del random_state  # deterministic: kept for a scikit-learn-like signature
+    prev = _previous(previous_state)
+    meta = _ids(meta_statement_ids)
+    excluded = np.union1d(_ids(excluded_statement_ids), meta)
+    matrix = build_vote_matrix(votes, excluded)
+    n, m = matrix.shape
+    sids = matrix.statement_ids
+    all_statements = np.union1d(_ids(statement_ids), sids)
+
+    # --- in-conv (monotone through the state) --------------------------------------
+    in_mask = in_conversation(matrix, _ids(prev.get("in_conv")))
+
+    # --- PCA and projections -------------------------------------------------------
+    prev_comps = prev.get("components") or {}
+    prev_comp_map = None
+    if prev_comps:
+        prev_comp_map = {
+            int(t): (float(a), float(b))
+            for t, a, b in zip(prev_comps["statement_ids"], prev_comps["pc1"], prev_comps["pc2"], strict=True)
+        }
+    pca, centred = fit_pca(matrix, prev_comp_map)
+    proj = project_participants(matrix, pca, centred)
+    cmt_proj, extremity = project_statements(matrix, pca)
+
+    # --- base clusters on in-conv participants, in pol.is matrix order --------------
+    order = matrix.matrix_order() if n else np.zeros(0, np.int64)
+    in_rows = order[in_mask[order]]
+    in_pids = matrix.participant_ids[in_rows]
+    points = proj[in_rows]
+    base: Clustering | None = None
+    if len(in_rows):
+        pb = prev.get("base_clusters") or {}
+        last = None
+        if pb.get("id"):
+            last = (np.asarray(pb["id"], np.int64), _labels_from_members(in_pids, pb["members"]))
+        base = kmeans(points, base_k, last=last, max_iters=base_iters)
+
+    # --- group clusterings for k = 2..max-k, silhouette, smoother -------------------
+    clusterings: dict[int, Clustering] = {}
+    smoother = prev.get("k_smoother")
+    chosen: Clustering | None = None
+    if base is not None and max_groups >= 2 and distinct_count(base.centers) >= 2:
+        weights = base.counts().astype(np.float64)
+        prev_gc = prev.get("group_clusterings") or {}
+        sils: dict[int, float] = {}
+        for k in range(2, max_k_for(len(base.ids), max_groups) + 1):
+            pk = prev_gc.get(str(k))
+            last = None
+            if pk and pk.get("id"):
+                last = (np.asarray(pk["id"], np.int64), _labels_from_members(base.ids, pk["members"]))
+            cl = kmeans(base.centers, k, weights=weights, last=last, max_iters=group_iters)
+            clusterings[k] = cl
+            sils[k] = silhouette(base.centers, cl.labels)
+        valid = {k: s for k, s in sils.items() if len(clusterings[k].ids) >= 2}
+        if valid:
+            best = max(valid.values())
+            this_k = max(k for k, s in valid.items() if s == best)  # max-key: last on ties
+            smoother = smooth_k(this_k, smoother, set(valid))
+            chosen = clusterings[smoother["smoothed_k"]]
+
+    # --- groups with stable ids -----------------------------------------------------
+    row_group = np.full(n, -1, dtype=np.int64)
+    group_ids = np.zeros(0, dtype=np.int64)
+    if chosen is not None and base is not None:
+        part_group = chosen.labels[base.labels]  # group index per in-conv point
+        pg = prev.get("groups") or {}
+        prev_ids = np.asarray(pg.get("id", []), np.int64)
+        prev_labels = _labels_from_members(in_pids, pg.get("members", [])) if len(prev_ids) else None
+        stable = match_group_ids(part_group, chosen.ids, prev_labels, prev_ids if len(prev_ids) else None)
+        rank = np.argsort(stable, kind="stable")
+        remap = np.empty_like(rank)
+        remap[rank] = np.arange(len(rank))
+        group_ids = stable[rank]
+        row_group[in_rows] = remap[part_group]
+    k = len(group_ids)
+
+    # --- tallies, repness, consensus, GAC, priorities -------------------------------
+    agree, disagree, seen = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
+    reps = representative_statements(agree, disagree, seen, sids, matrix.excluded) if k else []
+    all_rows = np.zeros(n, dtype=np.int64)
+    ta, td, ts = group_counts(matrix.rows, matrix.cols, matrix.values, all_rows, 1, m)
+    cons_agree, cons_disagree = consensus_statements(ta[0], td[0], ts[0], sids, matrix.excluded)
+    gac = group_aware_consensus(agree, seen) if k else np.zeros(0)
+
+    # Priorities over every statement; unvoted ones have no tallies and no extremity.
+    col_of = np.searchsorted(sids, all_statements)
+    voted = (col_of < m) & (sids[np.minimum(col_of, max(m - 1, 0))] == all_statements) if m else np.zeros(len(all_statements), bool)
+    def _spread(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(all_statements))
+        out[voted] = x[col_of[voted]]
+        return out
+    prio = priorities(
+        _spread(agree.sum(0).astype(np.float64)),
+        _spread(disagree.sum(0).astype(np.float64)),
+        _spread(seen.sum(0).astype(np.float64)),
+        _spread(extremity),
+        np.isin(all_statements, meta),
+    )
+
+    # --- assemble ---------------------------------------------------------------------
+    pos_order = np.argsort(in_pids, kind="stable")
+    in_conv_ids = in_pids[pos_order]
+    positions = points[pos_order] if len(in_rows) else np.zeros((0, 2))
+    groups: list[Group] = []
+    group_of: dict[int, int] = {}
+    for gi, gid in enumerate(group_ids):
+        rows_g = np.flatnonzero(row_group == gi)
+        members = matrix.participant_ids[rows_g]
+        center = proj[rows_g].mean(axis=0)
+        groups.append(Group(int(gid), members, (float(center[0]), float(center[1])), reps[gi]))
+        group_of.update(dict.fromkeys(members.tolist(), int(gid)))
+    group_votes = {
+        int(gid): {
+            int(t): (int(a), int(d), int(s - a - d))
+            for t, a, d, s in zip(sids.tolist(), agree[gi].tolist(), disagree[gi].tolist(), seen[gi].tolist(), strict=True)
+        }
+        for gi, gid in enumerate(group_ids)
+    }
+    state: State = {
+        "version": STATE_VERSION,
+        "in_conv": in_conv_ids.tolist(),
+        "components": {
+            "statement_ids": sids.tolist(),
+            "pc1": pca.components_[0].tolist(),
+            "pc2": pca.components_[1].tolist(),
+        },
+        "base_clusters": _clustering_state(base, in_pids) if base is not None else {},
+        "group_clusterings": {
+            str(kk): _clustering_state(cl, base.ids) for kk, cl in clusterings.items()
+        } if base is not None else {},
+        "k_smoother": smoother if chosen is not None else prev.get("k_smoother"),
+        "groups": {
+            "id": [int(g.id) for g in groups],
+            "members": [g.members.tolist() for g in groups],
+        },
+    }
+    return OpinionMap(
+        k=k,
+        participant_ids=matrix.participant_ids,
+        in_conv_ids=in_conv_ids,
+        positions=positions,
+        group_of=group_of,
+        groups=groups,
+        group_votes=group_votes,
+        consensus=Consensus(
+            agree=[c.statement_id for c in cons_agree],
+            disagree=[c.statement_id for c in cons_disagree],
+            agree_stats=cons_agree,
+            disagree_stats=cons_disagree,
+        ),
+        group_aware_consensus={int(t): float(v) for t, v in zip(sids.tolist(), gac.tolist(), strict=True)} if k else {},
+        priorities={int(t): float(v) for t, v in zip(all_statements.tolist(), prio.tolist(), strict=True)},
+        statement_ids=sids,
+        statement_projections=cmt_proj,
+        statement_extremity=extremity,
+        center=pca.center_,
+        components=pca.components_,
+        state=state,
+    )
+
+
+def _clustering_state(cl: Clustering, point_ids: IntArray) -> dict[str, Any]:
+    return {
+        "id": cl.ids.tolist(),
+        "members": [point_ids[cl.labels == i].tolist() for i in range(len(cl.ids))],
+        "center": cl.centers.tolist(),
+    }
