@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.cluster.vq import vq
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
 
 from ._types import Array1D, Array2D, IntArray
 
@@ -40,6 +41,8 @@ BASE_ITERS = 100
 #: pol.is passes ``:cluster-iters`` (ignored) for groups, so its default 20 applies.
 GROUP_ITERS = 20
 GROUP_K_BUFFER = 4
+#: Up to this many point x centre pairs, distances are computed exactly (pol.is tie rules).
+EXACT_MAX_CELLS = 20_000
 
 
 @dataclass
@@ -69,7 +72,7 @@ class Clustering:
 def _nearest(points: Array2D, centers: Array2D) -> IntArray:
     """Index of the nearest centre; exact ties go to the later centre (pol.is min-key)."""
     c = len(centers)
-    if len(points) * c <= 200_000:
+    if len(points) * c <= EXACT_MAX_CELLS:
         d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
         return (c - 1 - np.argmin(d[:, ::-1], axis=1)).astype(np.int64)
     codes, _ = vq(points, centers, check_finite=False)
@@ -225,6 +228,8 @@ def kmeans(
         cl = clean_start(points, w, k, last[0], last[1])
     else:
         cl = init_clusters(points, k)
+    if len(points) * len(cl.ids) > EXACT_MAX_CELLS:
+        return _lloyd_bounded(points, w, cl, max_iters)
     prev_labels = cl.labels
     prev_ids = cl.ids
     for _ in range(max_iters + 1):
@@ -233,6 +238,48 @@ def kmeans(
             break
         prev_labels, prev_ids = cl.labels, cl.ids
     return cl
+
+
+def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array1D]:
+    """Nearest centre, its distance and the distance to the second nearest."""
+    if len(centers) < 2:
+        d = np.sqrt(((points - centers[0]) ** 2).sum(axis=1))
+        return np.zeros(len(points), np.int64), d, np.full(len(points), np.inf)
+    d, idx = cKDTree(centers).query(points, k=2)
+    return idx[:, 0].astype(np.int64), d[:, 0], d[:, 1]
+
+
+def _lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
+    """The same Lloyd iteration for large point sets, with Hamerly's bounds.
+
+    Each point keeps an upper bound on the distance to its centre and a lower bound on
+    the distance to any other; when centres move, only points whose bounds overlap are
+    reassigned, so late iterations touch few points.  The assignments equal plain
+    Lloyd's (up to exact ties).
+    """
+    ids, centers = cl.ids, cl.centers
+    prev_labels, prev_ids = cl.labels, cl.ids
+    labels, upper, lower = _query2(points, centers)
+    for it in range(max_iters + 1):
+        new_centers, _ = _weighted_centers(points, w, labels, len(ids))
+        counts = np.bincount(labels, minlength=len(ids))
+        keep = counts > 0
+        if not keep.all():  # dropping clusters only raises the second-nearest distance
+            remap = np.cumsum(keep) - 1
+            labels = remap[labels]
+            ids, centers, new_centers = ids[keep], centers[keep], new_centers[keep]
+        if (len(ids) == len(prev_ids) and np.array_equal(labels, prev_labels)) or it == max_iters:
+            break
+        prev_labels, prev_ids = labels.copy(), ids
+        delta = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        centers = new_centers
+        upper += delta[labels]
+        lower -= delta.max()
+        cand = np.flatnonzero(upper >= lower)
+        if len(cand):
+            lab, up, lo = _query2(points[cand], centers)
+            labels[cand], upper[cand], lower[cand] = lab, up, lo
+    return Clustering(ids, new_centers, labels)
 
 
 def silhouette(centers: Array2D, labels: IntArray) -> float:

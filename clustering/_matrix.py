@@ -83,12 +83,22 @@ def final_votes(votes: VoteTable) -> tuple[IntArray, IntArray, NDArray[np.int8]]
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0, dtype=np.int8)
     ts = votes.timestamps
+    # One int64 key per cell: (participant, statement) in lexicographic order.
+    p0, s0 = int(pids.min()), int(sids.min())
+    span = int(sids.max()) - s0 + 1
+    if (int(pids.max()) - p0 + 1) * span < 2**62:
+        key = (pids - p0) * span + (sids - s0)
+        keys: tuple[np.ndarray, ...] = (key,)
+    else:
+        keys = (sids, pids)
     if ts is not None:
         ts = np.where(np.isnan(ts), -np.inf, ts)
         # lexsort is stable: equal timestamps keep row order, so the later row wins.
-        order = np.lexsort((ts, sids, pids))
+        order = np.lexsort((ts, *keys))
+    elif len(keys) == 1:
+        order = np.argsort(keys[0], kind="stable")
     else:
-        order = np.lexsort((sids, pids))
+        order = np.lexsort(keys)
     p, s = pids[order], sids[order]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = (p[1:] != p[:-1]) | (s[1:] != s[:-1])

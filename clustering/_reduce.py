@@ -78,10 +78,14 @@ def centred_sparse(matrix: VoteMatrix, center: Array1D) -> sp.csr_matrix:
 def _gram(s: sp.csr_matrix) -> Array2D:
     """``S^T S`` accumulated over row chunks with BLAS ``syrk`` (upper triangle filled)."""
     n, m = s.shape
+    if n * m <= 250_000:
+        dense = s.toarray()
+        return dense.T @ dense
     gram = np.zeros((m, m), order="F")
     for start in range(0, n, CHUNK_ROWS):
         dense = s[start : start + CHUNK_ROWS].toarray()
-        gram = sla.blas.dsyrk(1.0, dense, c=gram, trans=1, beta=1.0, overwrite_c=1)
+        # dense.T is Fortran-ordered: BLAS reads it without a copy.
+        gram = sla.blas.dsyrk(1.0, dense.T, c=gram, trans=0, beta=1.0, overwrite_c=1)
     return gram
 
 

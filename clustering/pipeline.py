@@ -278,8 +278,12 @@ def compute_opinion_map(
 
 
 def _clustering_state(cl: Clustering, point_ids: IntArray) -> dict[str, Any]:
+    order = np.argsort(cl.labels, kind="stable")
     return {
         "id": cl.ids.tolist(),
-        "members": [point_ids[cl.labels == i].tolist() for i in range(len(cl.ids))],
+        "members": [
+            part.tolist()
+            for part in np.split(point_ids[order], np.cumsum(np.bincount(cl.labels, minlength=len(cl.ids)))[:-1])
+        ],
         "center": cl.centers.tolist(),
     }
