@@ -5,7 +5,9 @@
 >>> result = compute_opinion_map(new_votes, statement_ids,
 ...                              previous_state=result.state)   # warm start  # doctest: +SKIP
 
-See ``clustering/README.md`` for the method, the sign convention and stable group ids.
+``replay_conversation`` re-runs a conversation chronologically (one warm-started
+tick per batch of votes), as pol.is computed it.  See ``clustering/README.md`` for the
+method, the sign convention and stable group ids.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ._types import (
     VoteTable,
 )
 from .pipeline import compute_opinion_map
+from .replay import replay_conversation
 
 __all__ = [
     "Consensus",
@@ -28,4 +31,5 @@ __all__ = [
     "Repness",
     "VoteTable",
     "compute_opinion_map",
+    "replay_conversation",
 ]

@@ -69,11 +69,22 @@ class Clustering:
         return np.bincount(self.labels[self.labels >= 0], minlength=len(self.ids))
 
 
+def _sq_dists(points: Array2D, centers: Array2D) -> Array2D:
+    """Squared Euclidean distances, ``dx**2 + dy**2`` (same floats as a sum over axis 2,
+    without the slow reduction over a length-2 axis)."""
+    dx = points[:, 0, None] - centers[None, :, 0]
+    dy = points[:, 1, None] - centers[None, :, 1]
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
+
+
 def _nearest(points: Array2D, centers: Array2D) -> IntArray:
     """Index of the nearest centre; exact ties go to the later centre (pol.is min-key)."""
     c = len(centers)
     if len(points) * c <= EXACT_MAX_CELLS:
-        d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        d = _sq_dists(points, centers)
         return (c - 1 - np.argmin(d[:, ::-1], axis=1)).astype(np.int64)
     codes, _ = vq(points, centers, check_finite=False)
     return codes.astype(np.int64)
@@ -92,22 +103,18 @@ def _weighted_centers(
     return centers, tot
 
 
-def _step(points: Array2D, weights: Array1D, cl: Clustering) -> Clustering:
-    """One Lloyd step; clusters left empty are dropped (pol.is cluster-step)."""
-    labels = _nearest(points, cl.centers)
-    centers, tot = _weighted_centers(points, weights, labels, len(cl.ids))
-    counts = np.bincount(labels, minlength=len(cl.ids))
-    keep = counts > 0
-    remap = np.cumsum(keep) - 1
-    return Clustering(cl.ids[keep], centers[keep], remap[labels])
-
-
 def _first_distinct(points: Array2D) -> IntArray:
     """Indices of the first occurrence of each distinct row, in row order."""
-    if len(points) == 0:
+    n = len(points)
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
-    _, first = np.unique(points, axis=0, return_index=True)
-    return np.sort(first).astype(np.int64)
+    # Sort rows lexicographically (stable, so equal rows stay in row order) and keep
+    # the first row of each run of equal rows: same as np.unique(axis=0), cheaper.
+    order = np.lexsort(points.T[::-1])
+    srt = points[order]
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    return np.sort(order[new_run]).astype(np.int64)
 
 
 def init_clusters(points: Array2D, k: int) -> Clustering:
@@ -176,7 +183,7 @@ def clean_start(
         centers, _ = _weighted_centers(points, weights, labels, len(ids))
     possible = min(k, len(_first_distinct(points)))
     while len(ids) < possible:
-        d = ((points[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        d = _sq_dists(points, centers)
         nearest = d.min(axis=1)
         far = len(points) - 1 - int(np.argmax(nearest[::-1]))  # max-key: last on ties
         if nearest[far] <= 0:
@@ -230,14 +237,31 @@ def kmeans(
         cl = init_clusters(points, k)
     if len(points) * len(cl.ids) > EXACT_MAX_CELLS:
         return _lloyd_bounded(points, w, cl, max_iters)
-    prev_labels = cl.labels
-    prev_ids = cl.ids
+    return _lloyd_small(points, w, cl, max_iters)
+
+
+def _lloyd_small(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
+    """Plain Lloyd steps: nearest centre, drop empty clusters, weighted means (pol.is
+    cluster-step), written out to keep the per-step overhead low."""
+    ids, centers, prev_labels = cl.ids, cl.centers, cl.labels
+    wx, wy = w * points[:, 0], w * points[:, 1]
     for _ in range(max_iters + 1):
-        cl = _step(points, w, cl)
-        if len(cl.ids) == len(prev_ids) and np.array_equal(cl.labels, prev_labels):
+        c = len(ids)
+        labels = _nearest(points, centers)
+        counts = np.bincount(labels, minlength=c)
+        tot = np.bincount(labels, weights=w, minlength=c)
+        cx = np.bincount(labels, weights=wx, minlength=c)
+        cy = np.bincount(labels, weights=wy, minlength=c)
+        keep = counts > 0
+        if not keep.all():
+            labels = (np.cumsum(keep) - 1)[labels]
+            ids, tot, cx, cy = ids[keep], tot[keep], cx[keep], cy[keep]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centers = np.column_stack([cx / tot, cy / tot])
+        if len(ids) == c and np.array_equal(labels, prev_labels):
             break
-        prev_labels, prev_ids = cl.labels, cl.ids
-    return cl
+        prev_labels = labels
+    return Clustering(ids, centers, labels)
 
 
 def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array1D]:
@@ -282,15 +306,21 @@ def _lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) 
     return Clustering(ids, new_centers, labels)
 
 
-def silhouette(centers: Array2D, labels: IntArray) -> float:
+def pairwise_distances(points: Array2D) -> Array2D:
+    """Euclidean distance matrix of 2-d points (pol.is ``bucket-dists``)."""
+    return np.sqrt(_sq_dists(points, points))
+
+
+def silhouette(centers: Array2D, labels: IntArray, dists: Array2D | None = None) -> float:
     """Mean silhouette over base-cluster centres, unweighted (pol.is clusters/silhouette).
 
     A point alone in its cluster scores 0.  Returns -inf for fewer than two clusters.
+    ``dists`` may pass :func:`pairwise_distances` of ``centers``, computed once for all k.
     """
     c = int(labels.max()) + 1 if len(labels) else 0
     if c < 2:
         return float("-inf")
-    d = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+    d = pairwise_distances(centers) if dists is None else dists
     onehot = np.zeros((len(labels), c))
     onehot[np.arange(len(labels)), labels] = 1.0
     sums = d @ onehot

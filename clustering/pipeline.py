@@ -32,6 +32,7 @@ from ._cluster import (
     kmeans,
     match_group_ids,
     max_k_for,
+    pairwise_distances,
     silhouette,
     smooth_k,
 )
@@ -161,6 +162,7 @@ def compute_opinion_map(
         weights = base.counts().astype(np.float64)
         prev_gc = prev.get("group_clusterings") or {}
         sils: dict[int, float] = {}
+        dists = pairwise_distances(base.centers)
         for k in range(2, max_k_for(len(base.ids), max_groups) + 1):
             pk = prev_gc.get(str(k))
             last = None
@@ -168,7 +170,7 @@ def compute_opinion_map(
                 last = (np.asarray(pk["id"], np.int64), _labels_from_members(base.ids, pk["members"]))
             cl = kmeans(base.centers, k, weights=weights, last=last, max_iters=group_iters)
             clusterings[k] = cl
-            sils[k] = silhouette(base.centers, cl.labels)
+            sils[k] = silhouette(base.centers, cl.labels, dists)
         valid = {k: s for k, s in sils.items() if len(clusterings[k].ids) >= 2}
         if valid:
             best = max(valid.values())

@@ -93,3 +93,20 @@ def test_later_vote_wins() -> None:
     v2 = VoteTable(np.array([1, 1]), np.array([0, 0]), np.array([-1, 1], np.int8), np.array([9.0, 5.0]))
     r2 = compute_opinion_map(v2, np.array([0]))
     assert r2.center.tolist() == [-1.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 2**32 - 1))
+def test_fast_kmeans_helpers_match_their_reference(n: int, seed: int) -> None:
+    """``_first_distinct`` equals np.unique(axis=0); ``_sq_dists`` is bit-identical to the sum."""
+    from clustering._cluster import _first_distinct, _sq_dists
+
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(-2, 3, size=(n, 2)).astype(np.float64) / 2.0  # many duplicates
+    pts[rng.random(n) < 0.3] = 0.0
+    pts[rng.random(n) < 0.1] = -0.0
+    expected = np.sort(np.unique(pts, axis=0, return_index=True)[1]) if n else np.zeros(0)
+    assert _first_distinct(pts).tolist() == expected.tolist()
+    x = rng.normal(size=(n, 2))
+    c = rng.normal(size=(max(n // 3, 1), 2))
+    assert np.array_equal(_sq_dists(x, c), ((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2))
