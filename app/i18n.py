@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 
 from app.extensions import babel
 
@@ -12,12 +12,15 @@ LOCALE_SESSION_KEY = "locale"
 def select_locale() -> str:
     """The switcher's choice if made, else the best match for Accept-Language, else zh-TW."""
     languages: list[str] = current_app.config["AGORA_LANGUAGES"]
+    if not has_request_context():
+        # CLI commands and background workers: callers pick a locale with force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get(LOCALE_SESSION_KEY)
     if chosen in languages:
         return chosen
     # Accept-Language says zh-TW / zh-Hant / en-US; Babel's names are zh_TW / en.
     offered = {"zh-TW": "zh_TW", "zh-Hant": "zh_TW", "zh": "zh_TW", "en": "en"}
-    best = request.accept_languages.best_match(list(offered)) if request else None
+    best = request.accept_languages.best_match(list(offered))
     return offered.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

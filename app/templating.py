@@ -16,9 +16,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict[str, object]:
         locale = get_locale()
+        # Babel expands zh_TW to zh_Hant_TW; compare the language only.
+        is_chinese = (locale.language if locale else select_locale()[:2]) == "zh"
         return {
-            "current_locale": str(locale) if locale else select_locale(),
+            "current_locale": "zh_TW" if is_chinese else "en",
             "languages": current_app.config["AGORA_LANGUAGES"],
-            "html_lang": "zh-Hant-TW" if str(locale) == "zh_TW" else "en",
+            "html_lang": "zh-Hant-TW" if is_chinese else "en",
             "session_participant_id": session.get("participant_id"),
         }

@@ -1,5 +1,16 @@
-"""API v1: session."""
+"""API v1: the anonymous session a client needs before it writes."""
 
 from __future__ import annotations
 
-from app.api import bp  # noqa: F401
+from flask import jsonify
+from flask_wtf.csrf import generate_csrf
+
+from app.api import bp
+from app.services.participants import get_or_create_participant
+
+
+@bp.get("/session")
+def session():
+    """The participant id (created on first call) and the CSRF token for X-CSRFToken."""
+    participant = get_or_create_participant()
+    return jsonify(participant_id=participant.id, csrf_token=generate_csrf())

@@ -1,5 +1,42 @@
-"""API v1: statements."""
+"""API v1: reading and posting statements."""
 
 from __future__ import annotations
 
-from app.api import bp  # noqa: F401
+from flask import jsonify
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.helpers import json_body
+from app.api.serializers import serialize_statement
+from app.extensions import db, limiter
+from app.models import Statement
+from app.services.issues import get_issue
+from app.services.participants import get_or_create_participant
+from app.services.rate_limits import participant_key, statement_limit
+from app.services.statements import post_statement
+from app.services.visibility import is_visible_to_citizens, viewer_is_staff, visible_to_viewer
+
+
+@bp.get("/issues/<int:issue_id>/statements")
+def statements(issue_id: int):
+    """The statements this viewer may see: citizens the visible ones, facilitators all of them."""
+    issue = get_issue(issue_id)
+    found = db.session.scalars(
+        select(Statement)
+        .where(Statement.issue_id == issue.id, visible_to_viewer(issue))
+        .order_by(Statement.id)
+    )
+    return jsonify([serialize_statement(statement) for statement in found])
+
+
+@bp.post("/issues/<int:issue_id>/statements")
+@limiter.limit(statement_limit, key_func=participant_key)
+def create_statement(issue_id: int):
+    """Post {"text"}: 201 with the statement and whether citizens can see it yet."""
+    issue = get_issue(issue_id)
+    text = json_body().get("text")
+    participant = get_or_create_participant()
+    statement = post_statement(issue, participant.id, text, as_staff=viewer_is_staff())
+    body = serialize_statement(statement)
+    body["visible"] = is_visible_to_citizens(statement, issue)
+    return jsonify(body), 201

@@ -1,5 +1,31 @@
-"""API v1: votes."""
+"""API v1: voting."""
 
 from __future__ import annotations
 
-from app.api import bp  # noqa: F401
+from flask import jsonify
+
+from app.api import bp
+from app.api.helpers import json_body
+from app.api.serializers import serialize_vote
+from app.extensions import limiter
+from app.services.issues import counts_for, get_issue
+from app.services.participants import get_or_create_participant
+from app.services.rate_limits import participant_key, vote_limit
+from app.services.voting import VoteOutcome, cast_vote
+
+
+@bp.post("/issues/<int:issue_id>/votes")
+@limiter.limit(vote_limit, key_func=participant_key)
+def vote(issue_id: int):
+    """Vote {"statement_id", "vote"}: 201 for a first vote, 200 when it repeats or changes one."""
+    issue = get_issue(issue_id)
+    body = json_body()
+    participant = get_or_create_participant()
+    result = cast_vote(issue, participant.id, body.get("statement_id"), body.get("vote"))
+    status = 201 if result.outcome is VoteOutcome.CREATED else 200
+    return jsonify(
+        vote=serialize_vote(result.vote),
+        vote_event_id=result.event_id,
+        outcome=result.outcome.value,
+        counts=counts_for(issue).as_dict(),
+    ), status

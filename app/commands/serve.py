@@ -19,6 +19,9 @@ from app.extensions import socketio
 def serve_command(host: str, port: int) -> None:
     """Serve the site with websockets."""
     app = current_app._get_current_object()
+    # Flask's CLI marks the process as "run from the CLI", which makes app.run() (called by
+    # socketio.run) refuse to start; this command *is* the server, so clear the mark.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     background.start(app)
     click.echo(f"Agora on http://{host}:{port}/")
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)

@@ -1,0 +1,33 @@
+"""Per-participant rate limits for writes: generous for people, tight enough to slow down scripts.
+
+Operators can change them with the AGORA_STATEMENT_RATE_LIMIT / AGORA_VOTE_RATE_LIMIT config keys
+(Flask-Limiter's syntax, e.g. "10 per minute;100 per day").
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_limiter.util import get_remote_address
+
+from app.services.participants import current_participant_id
+
+DEFAULT_STATEMENT_LIMIT = "10 per minute;100 per day"
+DEFAULT_VOTE_LIMIT = "120 per minute"
+
+
+def statement_limit() -> str:
+    return current_app.config.get("AGORA_STATEMENT_RATE_LIMIT", DEFAULT_STATEMENT_LIMIT)
+
+
+def vote_limit() -> str:
+    return current_app.config.get("AGORA_VOTE_RATE_LIMIT", DEFAULT_VOTE_LIMIT)
+
+
+def participant_key() -> str:
+    """Limit by participant when the session has one, else by address."""
+    participant_id = current_participant_id()
+    return (
+        f"participant:{participant_id}"
+        if participant_id is not None
+        else f"ip:{get_remote_address()}"
+    )

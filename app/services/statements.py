@@ -1,0 +1,97 @@
+"""Posting statements: validation, duplicate detection and the moderation status they start in."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from app import signals
+from app.errors import AgoraError
+from app.extensions import db
+from app.models import Issue, ModerationStatus, Statement
+from app.services import stages
+from app.services.visibility import is_visible_to_citizens
+
+
+def normalize_statement(text: str) -> str:
+    """The form used to spot duplicates: NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def validate_statement_text(issue: Issue, text: object) -> str:
+    """Return the normalised text, or raise a 400/409 AgoraError before anything is written."""
+    if not isinstance(text, str):
+        raise AgoraError("statement_invalid", _("The statement must be text."), 400)
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL characters; no keyboard types them either.
+        raise AgoraError(
+            "statement_invalid", _("The statement contains a character that is not allowed."), 400
+        )
+    normalized = normalize_statement(text)
+    if not normalized:
+        raise AgoraError("statement_empty", _("Write a statement before posting it."), 400)
+    limit = issue.statement_max_length
+    if len(text) > limit:
+        raise AgoraError(
+            "statement_too_long",
+            ngettext(
+                "A statement can be at most %(num)d character long.",
+                "A statement can be at most %(num)d characters long.",
+                limit,
+            ),
+            400,
+        )
+    if db.session.scalar(
+        select(
+            exists().where(Statement.issue_id == issue.id, Statement.normalized_text == normalized)
+        )
+    ):
+        raise _duplicate()
+    return normalized
+
+
+def post_statement(
+    issue: Issue, author_id: int, text: object, *, as_staff: bool = False
+) -> Statement:
+    """Store a statement in one transaction, then announce it with `statement_added`.
+
+    A citizen's statement starts unmoderated: hidden until accepted in strict mode, shown until
+    rejected in lazy mode. Staff statements are seeds and accepted at once.
+    """
+    if not as_staff:
+        stages.ensure_voting_open(issue)  # citizens add statements only while voting is open
+    normalized = validate_statement_text(issue, text)
+    statement = Statement(
+        issue_id=issue.id,
+        author_id=author_id,
+        text=text,
+        normalized_text=normalized,
+        moderation_status=ModerationStatus.ACCEPTED if as_staff else ModerationStatus.UNMODERATED,
+        is_seed=as_staff,
+    )
+    db.session.add(statement)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone posted the same text between our check and our insert.
+        db.session.rollback()
+        raise _duplicate() from None
+    visible = is_visible_to_citizens(statement, issue)
+    signals.statement_added.send(
+        current_app._get_current_object(),
+        issue_id=issue.id,
+        statement_id=statement.id,
+        visible=visible,
+    )
+    return statement
+
+
+def _duplicate() -> AgoraError:
+    return AgoraError(
+        "statement_duplicate", _("This statement has already been posted in this issue."), 409
+    )
