@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db, login_manager
 from app.models import User
@@ -16,3 +17,7 @@ def load_user(user_id: str) -> User | None:
 
 
 login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+
+from app.auth import views  # noqa: E402,F401

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=Role.CITIZEN,
     )
+    # A ministry user's agency: they publish responses for issues whose steward_agency equals it.
+    agency: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

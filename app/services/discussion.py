@@ -1,0 +1,105 @@
+"""Discussion topics with threaded replies (the "discourse"), moderated like statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from app.errors import AgoraError
+from app.extensions import db
+from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationMode, ModerationStatus
+from app.services import activity
+
+MAX_POST_LENGTH = 5000
+
+
+@dataclass
+class Thread:
+    """A post and its visible replies, for rendering the tree."""
+
+    post: DiscussionPost
+    replies: list[Thread] = field(default_factory=list)
+
+
+def topics(issue: Issue) -> list[DiscussionTopic]:
+    return list(db.session.scalars(db.select(DiscussionTopic).filter_by(issue_id=issue.id).order_by(DiscussionTopic.id)))
+
+
+def get_topic(issue: Issue, topic_id: int) -> DiscussionTopic:
+    topic = db.session.get(DiscussionTopic, topic_id)
+    if topic is None or topic.issue_id != issue.id:
+        raise AgoraError("topic_not_found", _("We could not find that discussion topic."), 404)
+    return topic
+
+
+def open_topic(issue: Issue, *, title: str, body: str, actor_id: int | None) -> DiscussionTopic:
+    """A facilitator opens a topic; the caller commits."""
+    topic = DiscussionTopic(issue_id=issue.id, title=title, body=body, author_id=actor_id)
+    db.session.add(topic)
+    activity.record(issue, "topic_opened", actor_id, title=title)
+    return topic
+
+
+def is_visible(post: DiscussionPost, issue: Issue) -> bool:
+    """Strict issues show accepted replies only; lazy ones everything not rejected."""
+    if post.moderation_status == ModerationStatus.ACCEPTED:
+        return True
+    return post.moderation_status == ModerationStatus.UNMODERATED and issue.moderation_mode == ModerationMode.LAZY
+
+
+def reply(topic: DiscussionTopic, *, participant_id: int, body: str, parent_id: int | None) -> DiscussionPost:
+    """Any participant (anonymous or registered) replies to the topic or to a visible reply; the caller commits."""
+    body = (body or "").strip()
+    if not body:
+        raise AgoraError("post_empty", _("Write something before posting."), 400)
+    if len(body) > MAX_POST_LENGTH:
+        raise AgoraError(
+            "post_too_long", _("A reply can be at most %(num)d characters long.", num=MAX_POST_LENGTH), 400
+        )
+    if parent_id is not None:
+        parent = db.session.get(DiscussionPost, parent_id)
+        if parent is None or parent.topic_id != topic.id or not is_visible(parent, _issue_of(topic)):
+            raise AgoraError("post_not_found", _("We could not find the reply you are answering."), 404)
+    post = DiscussionPost(topic_id=topic.id, parent_id=parent_id, author_id=participant_id, body=body)
+    db.session.add(post)
+    return post
+
+
+def moderate_post(issue: Issue, post_id: int, accept: bool, actor_id: int | None) -> DiscussionPost:
+    """Accept or reject a reply (rejected replies and their answers disappear); the caller commits."""
+    post = db.session.get(DiscussionPost, post_id)
+    if post is None or post.topic.issue_id != issue.id:
+        raise AgoraError("post_not_found", _("We could not find that reply."), 404)
+    post.moderation_status = ModerationStatus.ACCEPTED if accept else ModerationStatus.REJECTED
+    activity.record(issue, "post_moderated", actor_id, post_id=post.id, action="accept" if accept else "reject")
+    return post
+
+
+def thread(topic: DiscussionTopic, *, staff: bool) -> list[Thread]:
+    """The topic's replies as a tree; citizens see only visible replies under visible parents."""
+    issue = _issue_of(topic)
+    nodes = {post.id: Thread(post) for post in topic.posts if staff or is_visible(post, issue)}
+    roots: list[Thread] = []
+    for node in nodes.values():
+        parent_id = node.post.parent_id
+        if parent_id is None:
+            roots.append(node)
+        elif parent_id in nodes:
+            nodes[parent_id].replies.append(node)
+    return roots
+
+
+def pending_posts(issue: Issue) -> list[DiscussionPost]:
+    """Replies nobody has moderated yet, across the issue's topics."""
+    query = (
+        db.select(DiscussionPost)
+        .join(DiscussionTopic)
+        .where(DiscussionTopic.issue_id == issue.id, DiscussionPost.moderation_status == ModerationStatus.UNMODERATED)
+        .order_by(DiscussionPost.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _issue_of(topic: DiscussionTopic) -> Issue:
+    return db.session.get(Issue, topic.issue_id)

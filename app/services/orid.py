@@ -1,0 +1,70 @@
+"""ORID records of the voting-stage meeting, linked to the statements and opinion groups they discuss."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from app.errors import AgoraError
+from app.extensions import db
+from app.models import Issue, OpinionSnapshot, OridLink, OridPart, OridRecord, Statement
+from app.services import activity
+
+
+def records(issue: Issue) -> list[OridRecord]:
+    return list(db.session.scalars(db.select(OridRecord).filter_by(issue_id=issue.id).order_by(OridRecord.held_at)))
+
+
+def get_record(issue: Issue, record_id: int) -> OridRecord:
+    record = db.session.get(OridRecord, record_id)
+    if record is None or record.issue_id != issue.id:
+        raise AgoraError("orid_not_found", _("We could not find that meeting record."), 404)
+    return record
+
+
+def latest_groups(issue: Issue) -> list[dict]:
+    """The opinion groups of the latest map, if one was computed."""
+    snapshot = db.session.scalar(
+        db.select(OpinionSnapshot).filter_by(issue_id=issue.id).order_by(OpinionSnapshot.tick.desc()).limit(1)
+    )
+    return list((snapshot.result or {}).get("groups") or []) if snapshot else []
+
+
+def save(
+    issue: Issue,
+    record: OridRecord | None,
+    *,
+    title: str,
+    held_at: datetime,
+    texts: dict[OridPart, str],
+    statement_ids: dict[OridPart, list[int]],
+    group_ids: dict[OridPart, list[int]],
+    actor_id: int | None,
+) -> OridRecord:
+    """Create or replace a meeting record and its links; unknown statements or groups are refused. The caller commits."""
+    wanted_statements = {sid for ids in statement_ids.values() for sid in ids}
+    if wanted_statements:
+        found = set(
+            db.session.scalars(
+                db.select(Statement.id).where(Statement.issue_id == issue.id, Statement.id.in_(wanted_statements))
+            )
+        )
+        if found != wanted_statements:
+            raise AgoraError("statement_not_found", _("We could not find that statement in this issue."), 404)
+    known_groups = {group["id"] for group in latest_groups(issue)}
+    if any(gid not in known_groups for ids in group_ids.values() for gid in ids):
+        raise AgoraError("group_not_found", _("There is no such opinion group in the latest opinion map."), 400)
+
+    created = record is None
+    if record is None:
+        record = OridRecord(issue_id=issue.id)
+        db.session.add(record)
+    record.title, record.held_at = title, held_at
+    for part in OridPart:
+        setattr(record, part.value, texts.get(part, ""))
+    record.links = [
+        OridLink(part=part, statement_id=sid) for part in OridPart for sid in statement_ids.get(part, [])
+    ] + [OridLink(part=part, group_id=gid) for part in OridPart for gid in group_ids.get(part, [])]
+    activity.record(issue, "orid_recorded" if created else "orid_updated", actor_id, title=title)
+    return record

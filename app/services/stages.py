@@ -1,0 +1,121 @@
+"""An issue's journey through vTaiwan's seven stages: opening stages, dates, whether voting is open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app import signals
+from app.errors import AgoraError
+from app.extensions import db
+from app.models import STAGE_ORDER, VOTING_OPEN_BY_DEFAULT, Issue, IssueStage, Stage, utcnow
+from app.services import activity
+from app.services.stage_labels import stage_label
+
+
+def stages_of(issue: Issue) -> list[IssueStage]:
+    """The issue's seven stages in order (every issue gets them when it is first stored)."""
+    return list(issue.stages)
+
+
+def stage_row(issue: Issue, key: Stage | str) -> IssueStage | None:
+    key = Stage(key)
+    return next((stage for stage in issue.stages if stage.key == key), None)
+
+
+def voting_open(issue: Issue) -> bool:
+    """Whether statement voting (and citizens' new statements) is open in the current stage."""
+    row = stage_row(issue, issue.current_stage)
+    # An issue stored without stage rows (e.g. by a bulk insert) follows the defaults.
+    return row.voting_open if row is not None else issue.current_stage in VOTING_OPEN_BY_DEFAULT
+
+
+def ensure_voting_open(issue: Issue) -> None:
+    """Raise a 409 when voting is closed in the current stage; call before writing anything."""
+    if not voting_open(issue):
+        raise AgoraError(
+            "voting_closed",
+            _("Voting is closed in the current stage (%(stage)s).", stage=stage_label(issue.current_stage)),
+            409,
+        )
+
+
+def advance(issue: Issue, actor_id: int | None) -> IssueStage:
+    """Open the stage after the current one."""
+    position = STAGE_ORDER.index(issue.current_stage)
+    if position + 1 >= len(STAGE_ORDER):
+        raise AgoraError("last_stage", _("The issue is already in its last stage."), 409)
+    return open_stage(issue, STAGE_ORDER[position + 1], actor_id)
+
+
+def open_stage(issue: Issue, key: Stage | str, actor_id: int | None) -> IssueStage:
+    """Make ``key`` the current stage (moving on, or reopening an earlier one), log it, commit, signal.
+
+    The stage being left ends now; the opened one starts now and its planned end is kept only if
+    it is still ahead.
+    """
+    try:
+        key = Stage(key)
+    except ValueError:
+        raise AgoraError("stage_unknown", _("There is no such stage."), 400) from None
+    previous = issue.current_stage
+    if key == previous:
+        raise AgoraError("stage_already_open", _("This stage is already the current one."), 409)
+    now = utcnow()
+    rows = {stage.key: stage for stage in issue.stages}
+    if previous in rows:
+        rows[previous].ends_at = now
+    target = rows.get(key)
+    if target is None:  # an issue stored without its stages: give it them now
+        for stage in _missing_stages(issue):
+            issue.stages.append(stage)
+        target = stage_row(issue, key)
+    target.starts_at = now
+    if target.ends_at is not None and target.ends_at <= now:
+        target.ends_at = None
+    issue.current_stage = key
+    activity.record(
+        issue, "stage_opened", actor_id, stage=key.value, previous=previous.value,
+        reopened=STAGE_ORDER.index(key) < STAGE_ORDER.index(previous),
+    )
+    db.session.commit()
+    signals.stage_changed.send(
+        current_app._get_current_object(), issue_id=issue.id, stage=key.value, previous=previous.value, changed_at=now
+    )
+    return target
+
+
+def update_stage(
+    issue: Issue,
+    key: Stage,
+    *,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    description: str,
+    voting_open: bool,
+    actor_id: int | None,
+) -> IssueStage:
+    """Change a stage's plan (dates, description, voting); the caller commits."""
+    if starts_at and ends_at and ends_at < starts_at:
+        raise AgoraError(
+            "stage_dates", _("Stage “%(stage)s” cannot end before it starts.", stage=stage_label(key)), 400
+        )
+    row = stage_row(issue, key)
+    changed = (row.starts_at, row.ends_at, row.description, row.voting_open) != (
+        starts_at, ends_at, description, voting_open,
+    )
+    row.starts_at, row.ends_at, row.description, row.voting_open = starts_at, ends_at, description, voting_open
+    if changed:
+        activity.record(issue, "stage_updated", actor_id, stage=key.value, voting_open=voting_open)
+    return row
+
+
+def _missing_stages(issue: Issue) -> list[IssueStage]:
+    present = {stage.key for stage in issue.stages}
+    return [
+        IssueStage(key=key, position=position, voting_open=key in VOTING_OPEN_BY_DEFAULT, description="")
+        for position, key in enumerate(STAGE_ORDER)
+        if key not in present
+    ]
