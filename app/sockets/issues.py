@@ -1,0 +1,115 @@
+"""Socket.IO handlers: watch an issue's opinion map live.
+
+Client -> server: ``join_issue``, ``leave_issue``, ``where_am_i``, each ``{"issue_id"}``.
+Server -> client: ``opinion_map``, ``opinion_map_you``, ``statement_added``, ``statement_hidden``,
+``vote_counts`` (see app/sockets/broadcast.py). Handlers answer with an acknowledgement:
+``{"ok": true, ...}`` or ``{"error": {"code", "message"}}``, like the JSON API.
+
+The participant is the one in the Flask session cookie sent with the websocket handshake.
+Handlers only read: clustering runs in the recompute worker, never here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy import exists, select
+
+from app.errors import AgoraError
+from app.extensions import db
+from app.models import Issue, Vote
+from app.services.opinion_map import latest_map, votes_of_participant
+from app.services.participants import current_participant_id
+from app.services.recompute import scheduler_of
+from app.sockets.broadcast import room, viewers
+
+
+def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Turn an AgoraError into the acknowledgement ``{"error": {...}}``."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any) -> dict[str, Any]:
+        try:
+            return handler(*args)
+        except AgoraError as error:
+            db.session.rollback()
+            return {"error": {"code": error.code, "message": error.message}}
+
+    return wrapper
+
+
+def _issue_from(data: Any) -> Issue:
+    issue_id = data.get("issue_id") if isinstance(data, dict) else None
+    if isinstance(issue_id, str) and issue_id.isdigit():
+        issue_id = int(issue_id)
+    if not isinstance(issue_id, int) or isinstance(issue_id, bool):
+        raise AgoraError("issue_invalid", _("Say which issue to follow."), 400)
+    issue = db.session.get(Issue, issue_id)
+    if issue is None:
+        raise AgoraError("issue_not_found", _("We could not find that issue."), 404)
+    return issue
+
+
+@acknowledged
+def join_issue(data: Any = None) -> dict[str, Any]:
+    """Follow an issue: join its room and get its latest map at once."""
+    issue = _issue_from(data)
+    participant_id = current_participant_id()
+    join_room(room(issue.id))
+    viewers.add(issue.id, request.sid, participant_id)
+    view = latest_map(issue.id)
+    if view.tick == 0 and db.session.scalar(select(exists().where(Vote.issue_id == issue.id))):
+        # Votes but no map yet (e.g. just imported): the worker computes it; we never do here.
+        scheduler = scheduler_of(current_app._get_current_object())
+        if scheduler is not None:
+            scheduler.mark_dirty(issue.id)
+    emit(
+        "opinion_map",
+        view.for_viewer(participant_id, votes_of_participant(issue.id, participant_id)),
+    )
+    return {
+        "ok": True,
+        "issue_id": issue.id,
+        "tick": view.tick,
+        "participant": participant_id is not None,
+    }
+
+
+@acknowledged
+def leave_issue(data: Any = None) -> dict[str, Any]:
+    """Stop following an issue."""
+    issue = _issue_from(data)
+    leave_room(room(issue.id))
+    viewers.remove(issue.id, request.sid)
+    return {"ok": True, "issue_id": issue.id}
+
+
+@acknowledged
+def where_am_i(data: Any = None) -> dict[str, Any]:
+    """This viewer's place on the latest map (for broadcasts that carried no per-viewer part)."""
+    issue = _issue_from(data)
+    participant_id = current_participant_id()
+    view = latest_map(issue.id)
+    return {
+        "ok": True,
+        "issue_id": issue.id,
+        "tick": view.tick,
+        "you": view.you(participant_id, votes_of_participant(issue.id, participant_id)),
+    }
+
+
+def disconnect(reason: Any = None) -> None:
+    viewers.remove_everywhere(request.sid)
+
+
+def register(socketio: SocketIO) -> None:
+    """Attach the handlers to the app's Socket.IO server (a new server per app, e.g. in tests)."""
+    socketio.on_event("join_issue", join_issue)
+    socketio.on_event("leave_issue", leave_issue)
+    socketio.on_event("where_am_i", where_am_i)
+    socketio.on_event("disconnect", disconnect)

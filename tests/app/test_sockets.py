@@ -1,0 +1,177 @@
+"""The live opinion map over real Socket.IO clients, against a live server with its worker on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.extensions import db
+from app.models import Issue, ModerationMode, ModerationStatus
+from app.services.moderation import moderate
+from tests.app.issue_factory import make_issue, make_statement
+from tests.app.live_clients import Citizen, Listener
+from tests.app.opinion_data import make_blocs
+
+
+@pytest.fixture
+def listeners(live_server):
+    opened: list[Listener] = []
+
+    def open_listener(cookie: str | None = None) -> Listener:
+        listener = Listener(live_server.url, cookie)
+        opened.append(listener)
+        return listener
+
+    yield open_listener
+    for listener in opened:
+        listener.close()
+
+
+def test_join_answers_at_once_then_the_worker_computes(live_server, listeners):
+    issue_id = make_issue(live_server.app)
+    make_blocs(live_server.app, issue_id)
+    viewer = listeners()
+
+    ack = viewer.join(issue_id)
+
+    assert ack == {"ok": True, "issue_id": issue_id, "tick": 0, "participant": False}
+    first = viewer.received("opinion_map")[0]  # sent before the acknowledgement
+    assert first["tick"] == 0 and first["groups"] == []
+    assert first["you"] == {
+        "on_map": False,
+        "reason": "fewer_than_7_votes",
+        "votes": 0,
+        "needed": 7,
+    }
+    # Votes but no snapshot: joining asked the worker, which pushes tick 1 to the room.
+    computed = viewer.wait_for("opinion_map", lambda m: m["tick"] >= 1)
+    assert computed["k"] == 2 and computed["participants"]["on_map"] == 40
+    assert "you" not in computed and computed["you_follows"] is True
+
+
+def test_votes_over_http_reach_every_viewer_in_a_later_tick(live_server, listeners):
+    issue_id = make_issue(live_server.app)
+    blocs = make_blocs(live_server.app, issue_id)
+    citizen = Citizen(live_server.url)
+    mine = listeners(citizen.cookie)
+    other = listeners()
+    assert mine.join(issue_id)["participant"] is True
+    other.join(issue_id)
+    before = other.wait_for("opinion_map", lambda m: m["tick"] >= 1)
+
+    event_ids = []
+    for n, statement_id in enumerate(blocs.statement_ids[:7]):
+        event_ids.append(citizen.vote(issue_id, statement_id, "agree" if n < 4 else "disagree"))
+
+    for listener in (mine, other):
+        update = listener.wait_for("opinion_map", lambda m: m["watermark"] >= event_ids[-1])
+        assert update["tick"] > before["tick"]
+        assert update["participants"]["voted"] == 41
+    # The voter (and only the voter) learns their own place on the map.
+    you = mine.wait_for("opinion_map_you", lambda m: m["you"]["on_map"])
+    assert you["issue_id"] == issue_id and you["you"]["votes"] == 7
+    assert you["you"]["group_id"] in {group["id"] for group in update["groups"]}
+    assert other.received("opinion_map_you") == []
+    # Asking gives the same answer (clients do when a separate worker published the tick).
+    asked = mine.client.call("where_am_i", {"issue_id": issue_id}, timeout=5)
+    assert asked["ok"] is True and asked["you"] == you["you"]
+    assert other.client.call("where_am_i", {"issue_id": issue_id}, timeout=5)["you"]["votes"] == 0
+
+
+def test_fewer_than_seven_votes_is_explained(live_server, listeners):
+    issue_id = make_issue(live_server.app)
+    blocs = make_blocs(live_server.app, issue_id, per_bloc=10)
+    citizen = Citizen(live_server.url)
+    mine = listeners(citizen.cookie)
+    mine.join(issue_id)
+    last = [citizen.vote(issue_id, sid, "agree") for sid in blocs.statement_ids[:3]][-1]
+    mine.wait_for("opinion_map", lambda m: m["watermark"] >= last)
+    you = mine.wait_for("opinion_map_you", lambda m: m["you"]["votes"] == 3)["you"]
+    assert you == {"on_map": False, "reason": "fewer_than_7_votes", "votes": 3, "needed": 7}
+
+
+def test_statement_added_respects_moderation(live_server, listeners):
+    app = live_server.app
+    lazy = make_issue(app, moderation_mode=ModerationMode.LAZY)
+    strict = make_issue(app, moderation_mode=ModerationMode.STRICT)
+    citizen = Citizen(live_server.url)
+    viewer = listeners()
+    viewer.join(lazy)
+    viewer.join(strict)
+
+    shown = citizen.post(f"/api/v1/issues/{lazy}/statements", {"text": "Shown at once <script>"})
+    hidden = citizen.post(f"/api/v1/issues/{strict}/statements", {"text": "Waits for a moderator"})
+    assert shown.status_code == hidden.status_code == 201
+
+    added = viewer.wait_for("statement_added", lambda m: m["issue_id"] == lazy)
+    assert added["statement"]["text"] == "Shown at once <script>"  # raw; the page escapes it
+    time.sleep(0.5)
+    assert [m for m in viewer.received("statement_added") if m["issue_id"] == strict] == []
+
+    # Accepting it later announces it then.
+    with app.app_context():
+        moderate(db.session.get(Issue, strict), hidden.json()["id"], "accept", None)
+    accepted = viewer.wait_for("statement_added", lambda m: m["issue_id"] == strict)
+    assert accepted["statement"]["id"] == hidden.json()["id"]
+
+
+def test_rejecting_a_statement_hides_it_live(live_server, listeners):
+    app = live_server.app
+    issue_id = make_issue(app)
+    statement_id = make_statement(
+        app, issue_id, "Soon rejected", status=ModerationStatus.UNMODERATED
+    )
+    viewer = listeners()
+    viewer.join(issue_id)
+    with app.app_context():
+        moderate(db.session.get(Issue, issue_id), statement_id, "reject", None)
+    assert viewer.wait_for("statement_hidden") == {
+        "issue_id": issue_id,
+        "statement_id": statement_id,
+    }
+
+
+def test_vote_counts_are_pushed_and_coalesced(live_server, listeners):
+    issue_id = make_issue(live_server.app)
+    blocs = make_blocs(live_server.app, issue_id, per_bloc=5)
+    viewer = listeners()
+    viewer.join(issue_id)
+    citizens = [Citizen(live_server.url) for _ in range(3)]
+
+    started = time.monotonic()
+    for citizen in citizens:
+        for statement_id in blocs.statement_ids:
+            citizen.vote(issue_id, statement_id, "pass")
+    elapsed = time.monotonic() - started
+
+    total = 10 * 10 + 3 * 10
+    final = viewer.wait_for("vote_counts", lambda m: m["votes"] == total)
+    assert final == {"issue_id": issue_id, "participants": 13, "statements": 10, "votes": total}
+    # 30 votes, yet at most one push per interval (0.5 s) plus the trailing one.
+    assert len(viewer.received("vote_counts")) <= elapsed / 0.5 + 2
+
+
+def test_join_refuses_unknown_or_malformed_issues(live_server, listeners):
+    viewer = listeners()
+    assert viewer.join(999_999)["error"]["code"] == "issue_not_found"
+    assert viewer.join("not a number")["error"]["code"] == "issue_invalid"
+    assert viewer.client.call("join_issue", None, timeout=5)["error"]["code"] == "issue_invalid"
+    assert viewer.received("opinion_map") == []
+
+
+def test_leave_issue_stops_the_updates(live_server, listeners):
+    issue_id = make_issue(live_server.app)
+    blocs = make_blocs(live_server.app, issue_id, per_bloc=5)
+    viewer = listeners()
+    viewer.join(issue_id)
+    viewer.wait_for("opinion_map", lambda m: m["tick"] >= 1)
+    assert viewer.client.call("leave_issue", {"issue_id": issue_id}, timeout=5) == {
+        "ok": True,
+        "issue_id": issue_id,
+    }
+    seen = len(viewer.events)
+    citizen = Citizen(live_server.url)
+    citizen.vote(issue_id, blocs.statement_ids[0], "agree")
+    time.sleep(1.0)
+    assert viewer.events[seen:] == []
