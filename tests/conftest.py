@@ -76,6 +76,7 @@ def _test_config(url: str, instance_path: Path) -> dict[str, object]:
         "SOCKETIO_MESSAGE_QUEUE": None,
         "SERVER_NAME": None,
         "CLUSTERING_MIN_INTERVAL": 0.05,
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
     }
 
 

@@ -6,4 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import issues, session, statements, votes  # noqa: E402,F401
+from app.api import issues, opinion, session, statements, votes  # noqa: E402,F401
+from app.api import responses  # noqa: E402,F401  (ministry responses)

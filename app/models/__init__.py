@@ -25,3 +25,49 @@ __all__ = [
     "VoteValue",
     "utcnow",
 ]
+
+# The vTaiwan process: stages, activity log, research, discussion, ORID, decisions.
+from app.models.activity import ActivityLog  # noqa: E402
+from app.models.decision import DecisionOutcome, DecisionProposal  # noqa: E402
+from app.models.discussion import DiscussionPost, DiscussionTopic  # noqa: E402
+from app.models.issue_stage import VOTING_OPEN_BY_DEFAULT, IssueStage  # noqa: E402
+from app.models.orid import OridLink, OridPart, OridRecord  # noqa: E402
+from app.models.research import ResearchDocument, ResearchRevision  # noqa: E402
+
+__all__ += [
+    "VOTING_OPEN_BY_DEFAULT",
+    "ActivityLog",
+    "DecisionOutcome",
+    "DecisionProposal",
+    "DiscussionPost",
+    "DiscussionTopic",
+    "IssueStage",
+    "OridLink",
+    "OridPart",
+    "OridRecord",
+    "ResearchDocument",
+    "ResearchRevision",
+]
+
+# Ministry responses with deadlines, following by email, the outbox.
+from app.models.follower import IssueFollower  # noqa: E402
+from app.models.ministry_response import (  # noqa: E402
+    MinistryResponse,
+    PointSource,
+    ResponseExtension,
+    ResponseKind,
+    ResponsePoint,
+    Verdict,
+)
+from app.models.outbox import OutboxEmail  # noqa: E402
+
+__all__ += [
+    "IssueFollower",
+    "MinistryResponse",
+    "OutboxEmail",
+    "PointSource",
+    "ResponseExtension",
+    "ResponseKind",
+    "ResponsePoint",
+    "Verdict",
+]

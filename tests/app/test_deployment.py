@@ -1,0 +1,161 @@
+"""docker-compose.yml: checked by parsing it, and by running the same services directly.
+
+There is no Docker engine here, so the scale-out test starts what the compose file describes as
+plain processes: `agora db upgrade`, two `agora serve` web processes and an `agora worker`, with
+the compose environment pointed at the local PostgreSQL and Redis servers. A vote sent to one web
+process must reach a Socket.IO listener connected to the other, through the worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+import sqlalchemy as sa
+import yaml
+from click.testing import CliRunner
+
+from app.cli import main as agora_cli
+from app.config import PROJECT_ROOT
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+CONFIG_SOURCE = (PROJECT_ROOT / "app" / "config.py").read_text()
+POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_compose_describes_the_scale_out_services():
+    services = COMPOSE["services"]
+    assert {"db", "redis", "migrate", "web", "worker", "nginx"} <= set(services)
+    assert services["web"]["deploy"]["replicas"] >= 2
+    assert services["db"]["healthcheck"]["test"][1] == "pg_isready"
+    assert services["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
+    assert services["worker"]["environment"]["CLUSTERING_MODE"] == "external"
+    assert services["web"]["environment"]["SOCKETIO_MESSAGE_QUEUE"].startswith("redis://redis:")
+    assert (PROJECT_ROOT / services["nginx"]["volumes"][0].split(":")[0]).is_file()
+
+
+def test_compose_environment_is_what_the_app_reads():
+    for name in COMPOSE["x-app-environment"]:
+        assert re.search(rf'environ(?:\.get)?\(\s*"{name}"|environ\["{name}"\]', CONFIG_SOURCE), name
+
+
+@pytest.mark.parametrize("service", ["migrate", "web", "worker"])
+def test_compose_commands_are_agora_commands(service):
+    command = COMPOSE["services"][service]["command"]
+    assert command[0] == "agora"
+    # --help parses the whole command line without running it: unknown commands or options fail.
+    result = CliRunner().invoke(agora_cli, [*command[1:], "--help"], env={"FLASK_APP": ""})
+    assert result.exit_code == 0, result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture
+def scale_out_environment(tmp_path: Path):
+    """The compose environment, with the service hosts replaced by this machine's servers."""
+    admin = sa.create_engine(POSTGRES_SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    name = f"agora_compose_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))}
+    compose_env = {k: str(v) for k, v in COMPOSE["x-app-environment"].items()}
+    compose_env.update(
+        DATABASE_URL=POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}",
+        REDIS_URL=REDIS_URL,
+        SOCKETIO_MESSAGE_QUEUE=REDIS_URL,
+        RATELIMIT_STORAGE_URI="memory://",
+        SECRET_KEY="compose-test-secret",
+        AGORA_INSTANCE_PATH=str(tmp_path / "instance"),
+        CLUSTERING_MIN_INTERVAL="0.2",
+    )
+    env.update(compose_env)
+    processes: list[subprocess.Popen] = []
+    yield env, processes
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _agora(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from app.cli import main; main()", *args]
+
+
+@pytest.mark.slow
+def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment):
+    env, processes = scale_out_environment
+    subprocess.run(_agora("db", "upgrade"), env=env, check=True, capture_output=True, timeout=120)
+    created = subprocess.run(
+        [sys.executable, "-c", "from tests.app.deployment_seed import seed; print(seed())"],
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)}, check=True, capture_output=True, text=True, timeout=120,
+    )
+    issue_id, statement_ids = created.stdout.strip().splitlines()[-1].split(":")
+    statement_ids = [int(s) for s in statement_ids.split(",")]
+
+    ports = [_free_port(), _free_port()]
+    for port in ports:
+        processes.append(subprocess.Popen(_agora("serve", "--port", str(port)), env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    processes.append(subprocess.Popen(_agora("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    deadline = time.monotonic() + 60
+    for port in ports:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", deadline)
+
+    # A listener on web process B.
+    received: list[dict] = []
+    listener = socketio.Client(reconnection=False)
+    listener.on("opinion_map", received.append)
+    listener.connect(f"http://127.0.0.1:{ports[1]}", transports=["websocket"], wait_timeout=10)
+    listener.emit("join_issue", {"issue_id": int(issue_id)})
+
+    # Ten citizens vote through web process A.
+    watermark = 0
+    for voter in range(10):
+        http = requests.Session()
+        base = f"http://127.0.0.1:{ports[0]}/api/v1"
+        token = http.get(f"{base}/session", timeout=5).json()["csrf_token"]
+        for index, statement_id in enumerate(statement_ids):
+            vote = "agree" if (index + voter) % 2 else "disagree"
+            response = http.post(f"{base}/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": vote},
+                                 headers={"X-CSRFToken": token}, timeout=5)
+            assert response.status_code == 201, response.text
+            watermark = max(watermark, response.json()["vote_event_id"])
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(m.get("watermark", 0) >= watermark for m in received):
+        time.sleep(0.1)
+    listener.disconnect()
+    latest = max(received, key=lambda m: m["tick"])
+    assert latest["watermark"] >= watermark, "the worker's map never reached the listener on the other web process"
+    assert latest["tick"] >= 1
