@@ -65,6 +65,11 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Taipei"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Flask-Limiter syntax; per participant (see app/services/rate_limits.py).
+        "AGORA_STATEMENT_RATE_LIMIT": os.environ.get("AGORA_STATEMENT_RATE_LIMIT", "10 per minute;100 per day"),
+        "AGORA_VOTE_RATE_LIMIT": os.environ.get("AGORA_VOTE_RATE_LIMIT", "120 per minute"),
+        # Socket.IO `vote_counts` broadcasts: at most one per issue per this many seconds.
+        "VOTE_COUNTS_MIN_INTERVAL": float(os.environ.get("VOTE_COUNTS_MIN_INTERVAL", "0.5")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -76,6 +81,8 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "agora@localhost"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "MAIL_POLL_INTERVAL": float(os.environ.get("MAIL_POLL_INTERVAL", "2")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "BACKGROUND_WORKERS": _bool("BACKGROUND_WORKERS", True),
     }

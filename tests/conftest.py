@@ -80,9 +80,21 @@ def _test_config(url: str, instance_path: Path) -> dict[str, object]:
     }
 
 
-def _empty_tables() -> None:
-    """Delete every row, children first, so the next test starts clean."""
+def _empty_tables(*, end_other_sessions: bool = False) -> None:
+    """Delete every row, children first, so the next test starts clean.
+
+    After a live server, websocket threads of clients that have not hung up yet may still hold
+    database sessions; ``end_other_sessions`` ends them so that TRUNCATE cannot deadlock.
+    """
     tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql" and end_other_sessions:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -180,5 +192,6 @@ def live_server(app_config: dict[str, object]):
     background.stop(app)
     with app.app_context():
         db.session.remove()
-        _empty_tables()
+        db.engine.dispose()
+        _empty_tables(end_other_sessions=True)
         db.engine.dispose()

@@ -1,7 +1,7 @@
 """Per-participant rate limits for writes: generous for people, tight enough to slow down scripts.
 
-Operators can change them with the AGORA_STATEMENT_RATE_LIMIT / AGORA_VOTE_RATE_LIMIT config keys
-(Flask-Limiter's syntax, e.g. "10 per minute;100 per day").
+Operators change them with the AGORA_STATEMENT_RATE_LIMIT / AGORA_VOTE_RATE_LIMIT environment
+variables (Flask-Limiter's syntax, e.g. "10 per minute;100 per day"; defaults in app/config.py).
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from flask_limiter.util import get_remote_address
 
 from app.services.participants import current_participant_id
 
-DEFAULT_STATEMENT_LIMIT = "10 per minute;100 per day"
-DEFAULT_VOTE_LIMIT = "120 per minute"
-
 
 def statement_limit() -> str:
-    return current_app.config.get("AGORA_STATEMENT_RATE_LIMIT", DEFAULT_STATEMENT_LIMIT)
+    return current_app.config["AGORA_STATEMENT_RATE_LIMIT"]
 
 
 def vote_limit() -> str:
-    return current_app.config.get("AGORA_VOTE_RATE_LIMIT", DEFAULT_VOTE_LIMIT)
+    return current_app.config["AGORA_VOTE_RATE_LIMIT"]
 
 
 def participant_key() -> str:
