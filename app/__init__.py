@@ -29,9 +29,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(overrides)
     instance_path.mkdir(parents=True, exist_ok=True)
 
-    from app import extensions
+    from app import database, extensions
 
+    database.prepare_config(app)  # SQLite: pool options
     extensions.db.init_app(app)
+    database.init_app(app)  # SQLite: WAL, synchronous=NORMAL, busy_timeout on each connection
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

@@ -8,6 +8,7 @@ from app.models import Issue, Statement, Vote, VoteValue
 from app.services.issues import IssueCounts
 from app.services.markdown import render_markdown
 from app.services.stage_labels import stage_label
+from app.services.voting import CurrentVote
 
 
 def serialize_issue(issue: Issue, counts: IssueCounts, detail: bool = False) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def serialize_statement(statement: Statement) -> dict[str, Any]:
     }
 
 
-def serialize_vote(vote: Vote) -> dict[str, Any]:
+def serialize_vote(vote: Vote | CurrentVote) -> dict[str, Any]:
     """A current vote: its label ("agree" | "disagree" | "pass") and pol.is value (+1 | -1 | 0)."""
     return {
         "statement_id": vote.statement_id,

@@ -8,7 +8,7 @@ from app.api import bp
 from app.api.helpers import json_body
 from app.api.serializers import serialize_vote
 from app.extensions import limiter
-from app.services.issues import counts_for, get_issue
+from app.services.issues import get_issue
 from app.services.participants import get_or_create_participant
 from app.services.rate_limits import participant_key, vote_limit
 from app.services.voting import VoteOutcome, cast_vote
@@ -17,7 +17,12 @@ from app.services.voting import VoteOutcome, cast_vote
 @bp.post("/issues/<int:issue_id>/votes")
 @limiter.limit(vote_limit, key_func=participant_key)
 def vote(issue_id: int):
-    """Vote {"statement_id", "vote"}: 201 for a first vote, 200 when it repeats or changes one."""
+    """Vote {"statement_id", "vote"}: 201 for a first vote, 200 when it repeats or changes one.
+
+    The issue's counts are not in the answer: computing them costs three aggregate queries over
+    all the issue's votes, on every vote. The page gets them from the ``vote_counts`` socket
+    event (at most two a second per issue) and ``GET /api/v1/issues/<id>``.
+    """
     issue = get_issue(issue_id)
     body = json_body()
     participant = get_or_create_participant()
@@ -27,5 +32,4 @@ def vote(issue_id: int):
         vote=serialize_vote(result.vote),
         vote_event_id=result.event_id,
         outcome=result.outcome.value,
-        counts=counts_for(issue).as_dict(),
     ), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,8 +28,17 @@ class VoteOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class CurrentVote:
+    """The participant's current vote as committed (plain values: nothing to reload)."""
+
+    statement_id: int
+    value: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class VoteResult:
-    vote: Vote
+    vote: CurrentVote
     event_id: int
     outcome: VoteOutcome
 
@@ -72,16 +82,18 @@ def cast_vote(
     value = parse_vote_value(raw_value)
     statement = get_votable_statement(issue, statement_id)
     stages.ensure_voting_open(issue)  # 409 outside the stages where voting is open
+    # Plain ids: after the commit, reading ``issue.id`` or ``statement.id`` would reload the rows.
+    issue_id, statement_id = issue.id, statement.id
     try:
-        result = _write_vote(issue.id, participant_id, statement.id, value)
+        result = _write_vote(issue_id, participant_id, statement_id, value)
     except IntegrityError:
         # A concurrent first vote by the same participant won the insert; ours becomes a change.
         db.session.rollback()
-        result = _write_vote(issue.id, participant_id, statement.id, value)
+        result = _write_vote(issue_id, participant_id, statement_id, value)
     signals.vote_cast.send(
         current_app._get_current_object(),
-        issue_id=issue.id,
-        statement_id=statement.id,
+        issue_id=issue_id,
+        statement_id=statement_id,
         participant_id=participant_id,
         value=int(value),
         vote_event_id=result.event_id,
@@ -121,8 +133,16 @@ def _write_vote(
         created_at=now,
     )
     db.session.add(event)
+    # Flushed first so that the event id and the vote are read before the commit expires them:
+    # reading them afterwards would reload both rows (two more queries on every vote).
+    db.session.flush()
+    result = VoteResult(
+        vote=CurrentVote(statement_id=statement_id, value=vote.value, updated_at=vote.updated_at),
+        event_id=event.id,
+        outcome=outcome,
+    )
     db.session.commit()
-    return VoteResult(vote=vote, event_id=event.id, outcome=outcome)
+    return result
 
 
 def votes_of(issue: Issue, participant_id: int | None) -> list[tuple[Statement, Vote]]:

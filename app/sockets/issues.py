@@ -23,6 +23,7 @@ from sqlalchemy import exists, select
 from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, Vote
+from app.services.issues import counts_for
 from app.services.opinion_map import latest_map, votes_of_participant
 from app.services.participants import current_participant_id
 from app.services.recompute import scheduler_of
@@ -72,6 +73,9 @@ def join_issue(data: Any = None) -> dict[str, Any]:
         "opinion_map",
         view.for_viewer(participant_id, votes_of_participant(issue.id, participant_id)),
     )
+    # The totals too: a viewer who was disconnected (or reconnected to be placed on the map)
+    # may have missed the room's last `vote_counts`.
+    emit("vote_counts", {"issue_id": issue.id, **counts_for(issue).as_dict()})
     return {
         "ok": True,
         "issue_id": issue.id,

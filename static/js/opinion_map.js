@@ -296,10 +296,14 @@
     });
     socket.on("vote_counts", function (counts) {
       if (counts.issue_id !== issueId) return;
+      var box = document.querySelector("[data-counts]");
+      if (!box) return;
       ["participants", "statements", "votes"].forEach(function (name) {
-        var cell = document.querySelector('[data-counts] [data-count="' + name + '"]');
+        var cell = box.querySelector('[data-count="' + name + '"]');
         if (cell) cell.textContent = counts[name].toLocaleString("en-US");
       });
+      // Tells voting.js that fresh totals arrived (it then leaves its own +1 out).
+      box.dataset.countsVersion = String((parseInt(box.dataset.countsVersion || "0", 10) || 0) + 1);
     });
     socket.on("opinion_map_you", function (message) {
       if (message.issue_id !== issueId || (state.map && message.tick < state.map.tick)) return;
@@ -315,8 +319,6 @@
       socket.connect();
     }
     document.addEventListener("agora:voted", refreshIdentity);
-    var form = document.querySelector("#vote .vote-form");
-    if (form) form.addEventListener("submit", function () { window.setTimeout(refreshIdentity, 1500); });
   }
 
   setConnection("connecting");

@@ -22,11 +22,20 @@
     update();
   }
 
-  function updateCounts(counts) {
-    Object.keys(counts).forEach(function (name) {
-      var cell = document.querySelector('[data-counts] [data-count="' + name + '"]');
-      if (cell) cell.textContent = counts[name].toLocaleString("en-US");
-    });
+  // The issue's totals come from the `vote_counts` socket event (opinion_map.js, which bumps
+  // data-counts-version on each). A first vote also adds one to the votes here at once, unless
+  // fresh totals arrived while it was being sent: those, or the next ones, already count it.
+  function countsVersion() {
+    var box = document.querySelector("[data-counts]");
+    return box ? box.dataset.countsVersion || "0" : null;
+  }
+
+  function countOwnVote(versionBefore) {
+    if (versionBefore === null || countsVersion() !== versionBefore) return;
+    var cell = document.querySelector('[data-counts] [data-count="votes"]');
+    if (!cell) return;
+    var shown = parseInt(cell.textContent.replace(/[^0-9]/g, ""), 10);
+    if (!isNaN(shown)) cell.textContent = (shown + 1).toLocaleString("en-US");
   }
 
   function showStatement(statement) {
@@ -63,6 +72,7 @@
     panel.setAttribute("aria-busy", "true");
     panel.querySelector("[data-vote-error]").hidden = true;
     var headers = { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken };
+    var versionBefore = countsVersion();
     return fetch(panel.dataset.voteUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -72,7 +82,9 @@
       if (!response.ok) return readError(response).then(function (message) { throw new Error(message); });
       return response.json();
     }).then(function (body) {
-      updateCounts(body.counts);
+      if (body.outcome === "created") countOwnVote(versionBefore);
+      // The opinion map listens: a first vote may have created this viewer's participant.
+      document.dispatchEvent(new CustomEvent("agora:voted", { detail: body }));
       status.textContent = form.querySelector('button[value="' + label + '"]').textContent.trim() + " ✓";
       return fetch(panel.dataset.nextUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } });
     }).then(function (response) {
