@@ -61,6 +61,14 @@ class IssueForm(FlaskForm):
         _l("Longest statement (characters)"), default=280,
         validators=[InputRequired(_l("Enter a number.")), NumberRange(20, 2000, _l("Choose between 20 and 2000."))],
     )
+    inform_response_days = IntegerField(
+        _l("Days the ministry has to respond once inform opens"), default=7,
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(1, 365, _l("Choose between 1 and 365."))],
+    )
+    final_response_days = IntegerField(
+        _l("Days the ministry has for the final response once response opens"), default=60,
+        validators=[InputRequired(_l("Enter a number.")), NumberRange(1, 365, _l("Choose between 1 and 365."))],
+    )
     moderation_mode = SelectField(
         _l("Moderation"),
         choices=[SelectChoice(ModerationMode.LAZY.value, _l("Lazy: new statements are shown until rejected")),

@@ -30,6 +30,8 @@ def new_issue():
                 title=form.title.data.strip(), slug=form.slug.data, description=form.description.data or "",
                 steward_agency=(form.steward_agency.data or "").strip(),
                 statement_max_length=form.statement_max_length.data,
+                inform_response_days=form.inform_response_days.data,
+                final_response_days=form.final_response_days.data,
                 moderation_mode=ModerationMode(form.moderation_mode.data), actor_id=current_user_id(),
             )
             db.session.commit()
@@ -49,6 +51,7 @@ def edit_issue(slug: str):
         form = IssueForm(data={
             "title": issue.title, "slug": issue.slug, "description": issue.description,
             "steward_agency": issue.steward_agency, "statement_max_length": issue.statement_max_length,
+            "inform_response_days": issue.inform_response_days, "final_response_days": issue.final_response_days,
             "moderation_mode": issue.moderation_mode.value,
         })
         for stage in stages.stages_of(issue):
@@ -77,6 +80,7 @@ def _save_issue(issue, form: IssueForm) -> None:
         issue, actor_id=actor, title=form.title.data.strip(), slug=form.slug.data,
         description=form.description.data or "", steward_agency=(form.steward_agency.data or "").strip(),
         statement_max_length=form.statement_max_length.data, moderation_mode=ModerationMode(form.moderation_mode.data),
+        inform_response_days=form.inform_response_days.data, final_response_days=form.final_response_days.data,
     )
     for entry in form.stages:
         try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app import signals
 from app.extensions import db
 from app.models import (
-    ActivityLog, DecisionOutcome, DecisionProposal, DiscussionPost, Issue, ModerationStatus, OridLink, OridRecord,
+    ActivityLog, DecisionOutcome, DecisionProposal, DiscussionPost, Issue, MinistryResponse, ModerationStatus,
+    OridLink, OridRecord,
     ResearchRevision, Stage, Statement,
 )
 
@@ -26,6 +29,7 @@ def _kinds(app) -> list[str]:
 
 def _create(auth, **extra):
     data = {"title": "Uber", "slug": "uber", "statement_max_length": "140", "moderation_mode": "strict",
+            "inform_response_days": "7", "final_response_days": "60",
             "steward_agency": "交通部", "description": "**Ride sharing**"} | extra
     return auth.post("/console/issues/new", data=data)
 
@@ -35,7 +39,8 @@ def test_create_and_edit_issue_with_stage_plan(app, client, auth, facilitator):
     assert _create(auth).status_code == 400  # the slug is taken
     form = client.get("/console/issues/uber").get_data(as_text=True)
     assert form.count('name="stages-') >= 7 * 4
-    data = {"title": "Uber 2", "slug": "uber", "statement_max_length": "200", "moderation_mode": "lazy"}
+    data = {"title": "Uber 2", "slug": "uber", "statement_max_length": "200", "moderation_mode": "lazy",
+            "inform_response_days": "3", "final_response_days": "30"}
     for i, key in enumerate(s.value for s in Stage):
         data |= {f"stages-{i}-key": key, f"stages-{i}-description": f"About {key}"}
         if key == "voting":
@@ -46,6 +51,7 @@ def test_create_and_edit_issue_with_stage_plan(app, client, auth, facilitator):
     with app.app_context():
         issue = db.session.scalar(db.select(Issue))
         assert (issue.title, issue.statement_max_length, issue.moderation_mode.value) == ("Uber 2", 200, "lazy")
+        assert (issue.inform_response_days, issue.final_response_days) == (3, 30)
         voting = next(s for s in issue.stages if s.key is Stage.VOTING)
         assert voting.starts_at.isoformat() == "2026-03-01T01:00:00+00:00"  # 09:00 in Taipei
         assert [s.key.value for s in issue.stages if s.voting_open] == ["agenda_setting", "discussion"]
@@ -154,3 +160,12 @@ def test_orid_record_and_decision(app, client, auth, facilitator):
     assert "Insure every ride" in meetings and "Draft a bill" in meetings
     assert "Costs" in client.get("/issues/uber/decisions").get_data(as_text=True)
     assert _kinds(app)[-2:] == ["orid_recorded", "decision_recorded"]
+
+
+def test_the_inform_deadline_follows_the_issue_setting(app, auth, facilitator):
+    assert _create(auth, inform_response_days="3").status_code == 302
+    assert auth.post("/console/issues/uber/stages/open", data={"stage": "inform"}).status_code == 302
+    with app.app_context():
+        response = db.session.scalar(db.select(MinistryResponse))
+        assert response.kind.value == "inform"
+        assert response.due_at - response.opened_at == timedelta(days=3)
