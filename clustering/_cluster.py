@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.cluster.vq import vq
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree

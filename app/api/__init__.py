@@ -6,5 +6,11 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import issues, opinion, session, statements, votes  # noqa: E402,F401
-from app.api import responses  # noqa: E402,F401  (ministry responses)
+from app.api import (  # noqa: E402,F401
+    issues,
+    opinion,
+    responses,  # noqa: E402,F401  (ministry responses)
+    session,
+    statements,
+    votes,
+)

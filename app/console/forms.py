@@ -9,8 +9,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField, SelectField,
-    SelectMultipleField, StringField, TextAreaField,
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp

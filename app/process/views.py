@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.errors import AgoraError
 from app.extensions import db, limiter
@@ -14,7 +15,6 @@ from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
 from app.services.permissions import is_facilitator
 from app.services.rate_limits import participant_key, statement_limit
-from flask_login import current_user
 
 
 @bp.get("/issues/<slug>/activity")

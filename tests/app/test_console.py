@@ -9,9 +9,18 @@ import pytest
 from app import signals
 from app.extensions import db
 from app.models import (
-    ActivityLog, DecisionOutcome, DecisionProposal, DiscussionPost, Issue, MinistryResponse, ModerationStatus,
-    OridLink, OridRecord,
-    ResearchRevision, Stage, Statement,
+    ActivityLog,
+    DecisionOutcome,
+    DecisionProposal,
+    DiscussionPost,
+    Issue,
+    MinistryResponse,
+    ModerationStatus,
+    OridLink,
+    OridRecord,
+    ResearchRevision,
+    Stage,
+    Statement,
 )
 
 EN = {"Accept-Language": "en"}

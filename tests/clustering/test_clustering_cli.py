@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import OPENDATA, POLIS_MATH, load_fixture
+from polis_data import OPENDATA, POLIS_MATH, load_fixture
 
 from clustering.cli import main
 

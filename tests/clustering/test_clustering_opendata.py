@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import OPENDATA
+from polis_data import OPENDATA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from clustering import compute_opinion_map

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import OPENDATA
+from polis_data import OPENDATA
 from sklearn.metrics import adjusted_rand_score
 
 from clustering import VoteTable, compute_opinion_map

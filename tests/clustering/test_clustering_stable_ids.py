@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from conftest import OPENDATA, load_fixture
+from polis_data import OPENDATA, load_fixture
 
 from clustering import VoteTable, compute_opinion_map
 from clustering._cluster import match_group_ids

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import blob_state, load_fixture
+from polis_data import blob_state, load_fixture
 
 from clustering import OpinionMap, compute_opinion_map
 from clustering.cli import Conversation
