@@ -23,7 +23,7 @@ def vote(issue_id: int):
     all the issue's votes, on every vote. The page gets them from the ``vote_counts`` socket
     event (at most two a second per issue) and ``GET /api/v1/issues/<id>``.
     """
-    issue = get_issue(issue_id)
+    issue = get_issue(issue_id, with_stages=False)  # voting_open reads only the current stage's flag
     body = json_body()
     participant = get_or_create_participant()
     result = cast_vote(issue, participant.id, body.get("statement_id"), body.get("vote"))

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import inspect, select
 
 from app import signals
 from app.errors import AgoraError
@@ -26,10 +27,23 @@ def stage_row(issue: Issue, key: Stage | str) -> IssueStage | None:
 
 
 def voting_open(issue: Issue) -> bool:
-    """Whether statement voting (and citizens' new statements) is open in the current stage."""
-    row = stage_row(issue, issue.current_stage)
+    """Whether statement voting (and citizens' new statements) is open in the current stage.
+
+    When the issue's stages are already loaded (a page that shows them) they are used; otherwise
+    only the current stage's flag is read, one small query: loading all seven rows for this was
+    about a third of a vote request's time.
+    """
+    if "stages" not in inspect(issue).unloaded:
+        row = stage_row(issue, issue.current_stage)
+        is_open = row.voting_open if row is not None else None
+    else:
+        is_open = db.session.scalar(
+            select(IssueStage.voting_open).where(
+                IssueStage.issue_id == issue.id, IssueStage.key == issue.current_stage
+            )
+        )
     # An issue stored without stage rows (e.g. by a bulk insert) follows the defaults.
-    return row.voting_open if row is not None else issue.current_stage in VOTING_OPEN_BY_DEFAULT
+    return is_open if is_open is not None else issue.current_stage in VOTING_OPEN_BY_DEFAULT
 
 
 def ensure_voting_open(issue: Issue) -> None:

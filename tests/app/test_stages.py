@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, inspect
+from sqlalchemy.orm import lazyload
 
 from app import signals
 from app.errors import AgoraError
 from app.extensions import db
-from app.models import STAGE_ORDER, ActivityLog, Issue, Stage, Statement, Vote
+from app.models import STAGE_ORDER, ActivityLog, Issue, IssueStage, Stage, Statement, Vote
 from app.services import stages
 
 
@@ -121,6 +123,66 @@ def test_voting_closed_answers_409_and_stores_nothing(app, api, issue_id):
         stages.open_stage(_issue(issue_id), Stage.VOTING, None)  # voting: open again
     again = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "disagree"})
     assert again.status_code == 200
+
+
+def test_vote_reads_only_the_current_stage_flag(app, api, issue_id):
+    """The vote request reads the current stage's ``voting_open`` alone, not the seven stage rows."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        statement = Statement(issue_id=issue_id, text="Keep taxis", normalized_text="keep taxis",
+                              moderation_status="accepted")
+        db.session.add(statement)
+        db.session.commit()
+        statement_id = statement.id
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        ok = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert ok.status_code == 201
+    stage_queries = [sql for sql in seen if "issue_stage" in sql]
+    assert len(stage_queries) == 1
+    assert "voting_open" in stage_queries[0] and "description" not in stage_queries[0]
+
+
+def test_voting_open_follows_the_flag_whether_or_not_the_stages_are_loaded(app, api, issue_id):
+    with app.app_context():
+        issue = _issue(issue_id)
+        row = stages.stage_row(issue, issue.current_stage)
+        stages.update_stage(issue, row.key, starts_at=row.starts_at, ends_at=None, description="",
+                            voting_open=False, actor_id=None)
+        assert stages.voting_open(issue) is False  # loaded rows, change not yet committed
+        db.session.commit()
+        unloaded = db.session.get(Issue, issue_id, options=[lazyload(Issue.stages)], populate_existing=True)
+        assert "stages" in inspect(unloaded).unloaded
+        assert stages.voting_open(unloaded) is False
+        assert "stages" in inspect(unloaded).unloaded  # answered without loading them
+        statement = Statement(issue_id=issue_id, text="Keep taxis", normalized_text="keep taxis",
+                              moderation_status="accepted")
+        db.session.add(statement)
+        db.session.commit()
+        statement_id = statement.id
+    refused = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"},
+                       headers={"Accept-Language": "en"})
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "voting_closed"
+    assert refused.get_json()["error"]["message"].startswith("Voting is closed in the current stage")
+    with app.app_context():
+        # An issue stored without stage rows follows the defaults (agenda setting: open).
+        db.session.execute(delete(IssueStage).where(IssueStage.issue_id == issue_id))
+        db.session.commit()
+        bare = db.session.get(Issue, issue_id, options=[lazyload(Issue.stages)], populate_existing=True)
+        assert stages.voting_open(bare) is True
+        assert stages.voting_open(_issue(issue_id)) is True
+    again = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"})
+    assert again.status_code == 201
 
 
 def test_issue_page_shows_the_timeline(app, client, issue_id):
