@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app
 from flask_babel import format_datetime, get_locale
 
 from app.i18n import select_locale
@@ -22,5 +22,4 @@ def init_app(app: Flask) -> None:
             "current_locale": "zh_TW" if is_chinese else "en",
             "languages": current_app.config["AGORA_LANGUAGES"],
             "html_lang": "zh-Hant-TW" if is_chinese else "en",
-            "session_participant_id": session.get("participant_id"),
         }

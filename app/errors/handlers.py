@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -67,11 +67,7 @@ def handle_http_error(error: HTTPException):
 @bp.app_errorhandler(Exception)
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
-    if isinstance(error, HTTPException):  # pragma: no cover - handled above
-        return handle_http_error(error)
-    from flask import current_app
-
+    if current_app.testing:
+        raise error  # let the test see the real traceback
     current_app.logger.exception("Unhandled error")
-    if current_app.config.get("TESTING") and current_app.config.get("PROPAGATE_EXCEPTIONS", True):
-        raise error
     return error_response("server_error", _("Something went wrong on our side. Please try again."), 500)

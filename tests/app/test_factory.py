@@ -31,3 +31,20 @@ def test_default_database_is_sqlite_in_instance(monkeypatch, tmp_path):
 def test_home_page(client):
     response = client.get("/")
     assert response.status_code == 200
+
+
+def test_unexpected_errors_answer_500_with_a_message(app_config, caplog):
+    app = create_app({**app_config, "TESTING": False})
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/api/v1/boom", headers={"Accept-Language": "en"})
+    assert response.status_code == 500
+    assert response.get_json()["error"] == {
+        "code": "server_error",
+        "message": "Something went wrong on our side. Please try again.",
+    }
+    assert "kaboom" in caplog.text  # logged for the operators, not shown to the user
+    assert "kaboom" not in response.get_data(as_text=True)

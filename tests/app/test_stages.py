@@ -11,6 +11,7 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER, ActivityLog, Issue, IssueStage, Stage, Statement, Vote
 from app.services import stages
+from tests.app.issue_factory import make_statement
 
 
 @pytest.fixture
@@ -102,12 +103,7 @@ def test_api_issue_has_stages(app, client, issue_id):
 
 
 def test_voting_closed_answers_409_and_stores_nothing(app, api, issue_id):
-    with app.app_context():
-        statement = Statement(issue_id=issue_id, text="Keep taxis", normalized_text="keep taxis",
-                              moderation_status="accepted")
-        db.session.add(statement)
-        db.session.commit()
-        statement_id = statement.id
+    statement_id = make_statement(app, issue_id, "Keep taxis")
     ok = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"})
     assert ok.status_code == 201
     with app.app_context():
@@ -129,12 +125,8 @@ def test_vote_reads_only_the_current_stage_flag(app, api, issue_id):
     """The vote request reads the current stage's ``voting_open`` alone, not the seven stage rows."""
     from sqlalchemy import event
 
+    statement_id = make_statement(app, issue_id, "Keep taxis")
     with app.app_context():
-        statement = Statement(issue_id=issue_id, text="Keep taxis", normalized_text="keep taxis",
-                              moderation_status="accepted")
-        db.session.add(statement)
-        db.session.commit()
-        statement_id = statement.id
         engine = db.engine
     seen: list[str] = []
 
@@ -164,11 +156,7 @@ def test_voting_open_follows_the_flag_whether_or_not_the_stages_are_loaded(app, 
         assert "stages" in inspect(unloaded).unloaded
         assert stages.voting_open(unloaded) is False
         assert "stages" in inspect(unloaded).unloaded  # answered without loading them
-        statement = Statement(issue_id=issue_id, text="Keep taxis", normalized_text="keep taxis",
-                              moderation_status="accepted")
-        db.session.add(statement)
-        db.session.commit()
-        statement_id = statement.id
+    statement_id = make_statement(app, issue_id, "Keep taxis")
     refused = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"},
                        headers={"Accept-Language": "en"})
     assert refused.status_code == 409
