@@ -15,26 +15,41 @@ the sustained votes per second. Everything stays on 127.0.0.1 and is bounded in 
 ``--interval`` overrides CLUSTERING_MIN_INTERVAL (default: the app's, 1.0 s); ``--external``
 runs the scale-out shape (``agora worker`` + Redis on 127.0.0.1); ``--tick-log`` reports the
 server's own time per recompute; ``--profile`` records the server with py-spy.
+
+The client is split in two so that it costs the server as little CPU as possible, and its own
+GIL inflates neither the ack times nor the arrival times: all the listeners run in one separate
+process (``multiprocessing``, spawned), as ``socketio.AsyncClient``s (aiohttp websockets) in one
+asyncio event loop; the voters stay in this process (``requests`` in threads). Both record
+``time.monotonic()`` (CLOCK_MONOTONIC, the same clock in every process), so the times compare
+directly. The listener process says when every listener has joined and the first map is out;
+at the end it is told to stop and sends back every listener's arrivals over a pipe. The report
+ends with the CPU seconds per second that the server, the listeners and the voters used while
+the votes were being sent, which tells which side saturates.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
+import multiprocessing
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import orjson
 import requests
 import socketio
 
@@ -48,15 +63,20 @@ import logging
 import sys
 logging.basicConfig(level=logging.WARNING, format="%(message)s")
 logging.getLogger("app.services.recompute").setLevel(logging.DEBUG)
-from app import background, create_app
-from app.extensions import socketio
-app = create_app()
-background.start(app)
-host, port = sys.argv[1], int(sys.argv[2])
-socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+from app.cli import main
+main(["serve", "--host", sys.argv[1], "--port", sys.argv[2]])
 """
 REDIS_URL = "redis://127.0.0.1:6379/13"
-LIMITS = {"rate": 500, "seconds": 120, "listeners": 1000, "voters": 2000}
+LIMITS = {"rate": 500, "seconds": 120, "listeners": 1000, "voters": 2000, "listener_processes": 8}
+CONNECTING_AT_ONCE = 24  # listeners connecting at the same time (the server is not flooded)
+FIRST_MAP_TIMEOUT = 60  # seconds for the demo issue's first map (computed cold after start-up)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of utime and stime in /proc/<pid>/stat
+Arrival = tuple[float, int, int]  # (monotonic time, watermark, tick) of one opinion_map
+# The listeners' JSON: orjson. 200 listeners share one process here, where each would be a browser
+# of its own (JSON.parse takes ~0.1 ms for a map); with the standard library's decoder (0.7 ms, and
+# Engine.IO's default passes every integer through a Python size check on top) the 200th listener
+# of a tick got its map after 199 decodes, which measured this process, not the server.
+FAST_JSON = types.SimpleNamespace(dumps=lambda obj, **_: orjson.dumps(obj).decode(), loads=orjson.loads)
 
 
 def free_port() -> int:
@@ -123,13 +143,17 @@ class Server:
             try:
                 if requests.get(f"{self.url}/api/v1/issues", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or accepted while the app still loads
                 time.sleep(0.2)
         self.log.flush()
         tail = (self.tmp / "server.log").read_text()[-3000:]
         raise RuntimeError(f"the server did not start:\n{tail}")
 
     def stop(self) -> None:
+        # The server's own children (the recompute process and its fork server) can outlive it.
+        started = [p for p in (self.process, self.worker) if p is not None]
+        times = cpu_times()
+        children = set().union(*(tree_of(p.pid, times) for p in started)) - {p.pid for p in started}
         if self.worker is not None:
             self.worker.terminate()
             self.worker.wait(timeout=10)
@@ -140,31 +164,158 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.log.close()
+        end_leftovers(children)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-class Listener:
-    """One Socket.IO viewer of the issue, recording when each map arrived and what it covered."""
+def end_leftovers(pids: set[int]) -> None:
+    """SIGTERM, then SIGKILL, the given processes (the server's children) that are still there."""
 
-    def __init__(self, url: str, issue_id: int) -> None:
-        self.arrivals: list[tuple[float, int, int]] = []  # (monotonic time, watermark, tick)
-        # websocket-client checks UTF-8 byte by byte in pure Python (~1 us a byte) unless told not
-        # to: with 200 listeners in one process that, not the server, would be what is measured.
-        self.client = socketio.Client(
-            reconnection=False, websocket_extra_options={"skip_utf8_validation": True}
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = {pid for pid in pids if running(pid)}
+        for pid in alive:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = {pid for pid in alive if running(pid)}
+        if not alive:
+            return
+
+
+class ListenerError(RuntimeError):
+    """The listener process could not get its listeners connected, or the first map."""
+
+
+def listen(url: str, issue_id: int, count: int, conn) -> None:
+    """The listener process: ``count`` Socket.IO viewers of the issue in one asyncio loop.
+
+    Sends ``("ready", count)`` once all have joined and the first map (tick >= 1) is out, or
+    ``("error", message)``; then waits for the parent's ``"stop"`` and sends back every listener's
+    arrivals, a list of ``(monotonic time, watermark, tick)`` per listener.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when this process stops
+    try:
+        asyncio.run(_listen(url, issue_id, count, conn))
+    finally:
+        conn.close()
+
+
+async def _listen(url: str, issue_id: int, count: int, conn) -> None:
+    arrivals: list[list[Arrival]] = [[] for _ in range(count)]
+    clients: list[socketio.AsyncClient] = []
+    first_map = asyncio.Event()
+    at_once = asyncio.Semaphore(CONNECTING_AT_ONCE)
+
+    async def connect(i: int) -> None:
+        client = socketio.AsyncClient(reconnection=False, handle_sigint=False, json=FAST_JSON)
+        record = arrivals[i].append
+
+        def on_map(payload: dict) -> None:
+            record((time.monotonic(), payload["watermark"], payload["tick"]))
+            if payload["tick"] >= 1:
+                first_map.set()
+
+        client.on("opinion_map", on_map)
+        clients.append(client)
+        async with at_once:
+            try:
+                await client.connect(url, transports=["websocket"], wait_timeout=10)
+                await client.call("join_issue", {"issue_id": issue_id}, timeout=10)
+            except Exception as error:
+                raise ListenerError(
+                    f"listener {i + 1} of {count} could not join the issue: {type(error).__name__}: {error}"
+                ) from error
+
+    try:
+        try:
+            await connect(0)
+            try:  # the first map of the demo issue (computed cold after start-up)
+                await asyncio.wait_for(first_map.wait(), FIRST_MAP_TIMEOUT)
+            except TimeoutError:
+                raise ListenerError(f"no opinion map with tick >= 1 within {FIRST_MAP_TIMEOUT} s") from None
+            await asyncio.gather(*(connect(i) for i in range(1, count)))
+        except ListenerError as error:
+            conn.send(("error", str(error)))
+            return
+        conn.send(("ready", len(clients)))
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+        except EOFError:  # the parent is gone
+            return
+        conn.send(arrivals)
+    finally:
+        # A server may never answer the websocket closing handshake: never wait long for it.
+        await asyncio.wait(
+            [asyncio.ensure_future(asyncio.wait_for(client.disconnect(), 2)) for client in clients], timeout=3
         )
-        self.client.on("opinion_map", self._on_map)
-        self.client.connect(url, transports=["websocket"], wait_timeout=10)
-        self.client.call("join_issue", {"issue_id": issue_id}, timeout=10)
 
-    def _on_map(self, payload: dict) -> None:
-        self.arrivals.append((time.monotonic(), payload["watermark"], payload["tick"]))
+
+class Listeners:
+    """All the listeners, in one process of their own (see ``listen``)."""
+
+    def __init__(self, url: str, issue_id: int, count: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=listen, args=(url, issue_id, count, child), name="bench-listeners", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.collected = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self) -> int:
+        """Wait until every listener has joined and the first map is out; how many joined."""
+        # The process has its own timeouts (connects, calls, first map); this one is the backstop.
+        deadline = time.monotonic() + FIRST_MAP_TIMEOUT + 120
+        while not self.conn.poll(0.5):
+            if not self.process.is_alive():
+                raise ListenerError(f"the listener process exited (code {self.process.exitcode})")
+            if time.monotonic() > deadline:
+                raise ListenerError("the listeners were not ready in time")
+        kind, value = self.conn.recv()
+        if kind != "ready":
+            raise ListenerError(value)
+        return value
+
+    def collect(self) -> list[list[Arrival]]:
+        """Stop the listeners and get what each one received."""
+        self.conn.send("stop")
+        if not self.conn.poll(30):
+            raise ListenerError("the listener process did not send its arrivals")
+        self.collected = True
+        return self.conn.recv()
 
     def close(self) -> None:
-        ws = getattr(self.client.eio, "ws", None)
-        if ws is not None:
-            ws.close(timeout=0.1)  # werkzeug never answers the closing handshake
-        self.client.disconnect()
+        """Let the process end (it disconnects the listeners, with a timeout); end it if it does not."""
+        if not self.collected:  # stopped early: read what it sends, so that it is not stuck sending it
+            try:
+                self.conn.send("stop")
+                if self.conn.poll(10):
+                    self.conn.recv()
+            except (EOFError, OSError):  # it has gone already
+                pass
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
 
 
 class Voter:
@@ -198,9 +349,37 @@ class Voter:
         return response.json()["vote_event_id"], time.monotonic()
 
 
+def cpu_times() -> dict[int, tuple[int, float]]:
+    """CPU seconds (user + system) used so far by every process: {pid: (parent pid, seconds)}."""
+    times = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # the name in (...) may hold spaces
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        times[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return times
+
+
+def tree_of(pid: int, times: dict[int, tuple[int, float]]) -> set[int]:
+    """A process and its descendants (e.g. the server's recompute child)."""
+    tree, grown = {pid}, True
+    while grown:
+        more = {child for child, (parent, _) in times.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return tree & times.keys()
+
+
+def cpu_used(pid: int, before: dict, after: dict, tree: bool = True) -> dict[int, float]:
+    """CPU seconds used between two ``cpu_times()`` by a process (and its descendants), per process."""
+    pids = tree_of(pid, after) if tree else {pid} & after.keys()
+    return {p: after[p][1] - (before[p][1] if p in before else 0.0) for p in pids}
+
+
 def run(args: argparse.Namespace) -> None:
     server = Server(args.database, args.interval, args.external, args.tick_log)
-    listeners: list[Listener] = []
+    listeners: list[Listeners] = []
     try:
         print(f"Preparing the demo database in {server.tmp} ...", flush=True)
         server.prepare()
@@ -212,16 +391,16 @@ def run(args: argparse.Namespace) -> None:
         ).json()
         statement_ids = [s["id"] for s in statements]
 
-        first = Listener(server.url, issue_id)
-        listeners.append(first)
-        deadline = time.monotonic() + 60
-        while not any(tick >= 1 for _, _, tick in first.arrivals) and time.monotonic() < deadline:
-            time.sleep(0.1)  # the first map of the demo issue (computed cold after start-up)
-        print(f"Connecting {args.listeners} listeners ...", flush=True)
-        with ThreadPoolExecutor(16) as pool:
-            listeners += list(
-                pool.map(lambda _: Listener(server.url, issue_id), range(args.listeners - 1))
-            )
+        print(
+            f"Connecting {args.listeners} listeners (in {args.listener_processes} processes) ...",
+            flush=True,
+        )
+        # In each process the first joins, and the rest join once the first map is out.
+        shares = np.array_split(np.arange(args.listeners), args.listener_processes)
+        for share in shares:
+            if len(share):
+                listeners.append(Listeners(server.url, issue_id, len(share)))
+                listeners[-1].wait_ready()
         rng = random.Random(0)
         print(f"Creating {args.voters} voters ...", flush=True)
         with ThreadPoolExecutor(16) as pool:
@@ -255,6 +434,7 @@ def run(args: argparse.Namespace) -> None:
                     "--pid",
                     str(server.process.pid),
                     "--nonblocking",
+                    "--subprocesses",  # gunicorn's worker, the clustering child
                     "--rate",
                     "50",
                     "--duration",
@@ -267,6 +447,7 @@ def run(args: argparse.Namespace) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        cpu_before = cpu_times()
         started = time.monotonic()
         with ThreadPoolExecutor(max(8, args.rate // 4)) as pool:
             n = 0
@@ -276,28 +457,30 @@ def run(args: argparse.Namespace) -> None:
                     pool.submit(one_vote, next(cycle))
                     n += 1
                 time.sleep(0.002)
+        # The voting window: until the last vote sent was answered.
+        window = time.monotonic() - started
+        cpu_after = cpu_times()
         # Votes/s over the time it took to get every vote acknowledged (the server's pace).
         sending = max(ack for _, ack in acks) - started if acks else time.monotonic() - started
         settle = (args.interval or 1.0) * 2 + 3
         time.sleep(settle)  # the last votes' maps
+        arrivals = [received for process in listeners for received in process.collect()]
         if profiler is not None:
             try:
                 profiler.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 profiler.kill()
             print(f"py-spy profile of the server written to {args.profile}")
-        report(args, acks, next(failures), sending, listeners)
+        report(args, acks, next(failures), sending, arrivals)
+        report_cpu(server, listeners, cpu_before, cpu_after, window)
         report_server(server)
     finally:
-        for listener in listeners:
-            try:
-                listener.close()
-            except Exception:  # noqa: BLE001 (best effort at shutdown)
-                pass
+        for process in listeners:
+            process.close()
         server.stop()
 
 
-def report(args, acks, failures: int, sending: float, listeners: list[Listener]) -> None:
+def report(args, acks, failures: int, sending: float, arrivals: list[list[Arrival]]) -> None:
     if not acks:
         print("No vote was acknowledged.")
         return
@@ -305,23 +488,29 @@ def report(args, acks, failures: int, sending: float, listeners: list[Listener])
     acked = np.array([a[1] for a in acks])
     latencies = []
     missing = 0
-    for listener in listeners:
-        if not listener.arrivals:
+    for received in arrivals:
+        if not received:
             missing += len(ids)
             continue
-        when = np.array([a[0] for a in listener.arrivals])
-        covered = np.maximum.accumulate(np.array([a[1] for a in listener.arrivals]))
+        when = np.array([a[0] for a in received])
+        covered = np.maximum.accumulate(np.array([a[1] for a in received]))
         first = np.searchsorted(covered, ids, side="left")  # first map whose watermark >= the vote
         seen = first < len(when)
         missing += int((~seen).sum())
         latencies.append(np.maximum(when[first[seen]] - acked[seen], 0.0))
     lat = np.concatenate(latencies) if latencies else np.zeros(0)
-    ticks = max((len(listener.arrivals) for listener in listeners), default=0)
+    ticks = max((len(received) for received in arrivals), default=0)
+    # How long one tick took to reach every listener (server fan-out plus this client's receiving).
+    tick_times: dict[int, list[float]] = {}
+    for received in arrivals:
+        for when, _, tick in received:
+            tick_times.setdefault(tick, []).append(when)
+    spreads = np.array([max(t) - min(t) for t in tick_times.values() if len(t) == len(arrivals)])
     print()
     mode = "external worker" if args.external else "embedded default"
     print(f"machine: {os.cpu_count()} CPU cores; {mode}; demo issue {DEMO_SLUG}")
     print(
-        f"listeners: {len(listeners)}   voters: {args.voters}   "
+        f"listeners: {len(arrivals)}   voters: {args.voters}   "
         f"target rate: {args.rate} votes/s for {args.seconds} s"
     )
     print(
@@ -335,8 +524,31 @@ def report(args, acks, failures: int, sending: float, listeners: list[Listener])
             f"vote -> map latency over {len(lat)} (vote, listener) pairs: "
             f"p50 {p50:.3f} s   p95 {p95:.3f} s   max {lat.max():.3f} s"
         )
+    if len(spreads):
+        print(
+            f"one map to all {len(arrivals)} listeners (first to last arrival): "
+            f"p50 {np.median(spreads):.3f} s   max {spreads.max():.3f} s"
+        )
     if missing:
         print(f"pairs with no covering map within the settle time: {missing}")
+
+
+def report_cpu(server: Server, listeners: list[Listeners], before: dict, after: dict, window: float) -> None:
+    """CPU seconds per second of the voting window, per side (a process near 1.0 s/s is GIL-bound)."""
+    used = cpu_used(server.process.pid, before, after)
+    busiest = max(used.values(), default=0.0)  # the web process (gunicorn's worker)
+    parts = [
+        f"server {sum(used.values()) / window:.2f} s/s (busiest process {busiest / window:.2f}, "
+        f"the others, clustering child included, {(sum(used.values()) - busiest) / window:.2f})"
+    ]
+    if server.worker is not None:
+        parts.append(f"worker {sum(cpu_used(server.worker.pid, before, after).values()) / window:.2f} s/s")
+    listening = sum(sum(cpu_used(process.pid, before, after).values()) for process in listeners)
+    parts.append(f"listeners {listening / window:.2f} s/s")
+    # This process alone (the server and the listeners are its children).
+    voting = sum(cpu_used(os.getpid(), before, after, tree=False).values())
+    parts.append(f"voters {voting / window:.2f} s/s")
+    print(f"cpu during voting ({window:.1f} s): {', '.join(parts)}")
 
 
 def report_server(server: Server) -> None:
@@ -361,6 +573,12 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100, help="votes per second")
     parser.add_argument("--seconds", type=float, default=20, help="how long to vote")
     parser.add_argument("--listeners", type=int, default=200, help="Socket.IO viewers of the issue")
+    parser.add_argument(
+        "--listener-processes",
+        type=int,
+        default=2,
+        help="processes the listeners are shared out between (one asyncio loop each)",
+    )
     parser.add_argument("--voters", type=int, default=300, help="simulated participants")
     parser.add_argument(
         "--interval", type=float, default=None, help="CLUSTERING_MIN_INTERVAL for the server"
@@ -382,7 +600,7 @@ def main() -> None:
     args = parser.parse_args()
     for name, limit in LIMITS.items():
         if not 0 < getattr(args, name) <= limit:
-            parser.error(f"--{name} must be between 1 and {limit}")
+            parser.error(f"--{name.replace('_', '-')} must be between 1 and {limit}")
     run(args)
 
 

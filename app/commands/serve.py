@@ -8,20 +8,22 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import background
-from app.extensions import socketio
+from app.web_server import WebServer
 
 
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int, show_default="$PORT or 5000")
+@click.option(
+    "--threads",
+    default=lambda: int(os.environ.get("WEB_THREADS", "1000")),
+    type=click.IntRange(min=4),
+    show_default="$WEB_THREADS or 1000",
+    help="The most connections served at once; each open websocket (a viewer) keeps one.",
+)
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve the site with websockets."""
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the site with websockets, and run the background services (embedded default)."""
     app = current_app._get_current_object()
-    # Flask's CLI marks the process as "run from the CLI", which makes app.run() (called by
-    # socketio.run) refuse to start; this command *is* the server, so clear the mark.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    background.start(app)
     click.echo(f"Agora on http://{host}:{port}/")
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    WebServer(app, host, port, threads).run()

@@ -129,7 +129,7 @@ def latest_map(issue_id: int) -> MapView:
         return cached
     snapshot = db.session.get(OpinionSnapshot, row.id)
     view = _view_from_snapshot(snapshot)
-    _remember(view)
+    remember(view)
     return view
 
 
@@ -177,7 +177,8 @@ def _view_from_snapshot(snapshot: OpinionSnapshot) -> MapView:
     return MapView(snapshot.issue_id, snapshot.tick, snapshot.result, positions, priorities)
 
 
-def _remember(view: MapView) -> None:
+def remember(view: MapView) -> None:
+    """Keep a view as this process's latest of its issue (unless a newer one is kept)."""
     with _cache_lock:
         current = _cache.get(view.issue_id)
         if current is None or current.tick <= view.tick:
@@ -281,7 +282,7 @@ def recompute(issue_id: int) -> Recomputed | None:
         },
         {int(sid): p for sid, p in result.priorities.items()},
     )
-    _remember(view)
+    remember(view)
     pids, counts = np.unique(votes.participant_ids, return_counts=True)
     return Recomputed(view, dict(zip(pids.tolist(), counts.tolist(), strict=True)))
 

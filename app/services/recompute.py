@@ -2,8 +2,9 @@
 
 One small interface, ``RecomputeScheduler`` (``mark_dirty``, ``start``, ``stop``, ``run``):
 
-* embedded default: the web process starts it as a background service (a daemon thread), and
-  dirty marks live in an in-memory set;
+* embedded default: the web process starts it as a background service (a daemon thread), dirty
+  marks live in an in-memory set, and the recomputes themselves run in a child process (see
+  app/services/recompute_runners.py: away from the GIL of the request and websocket threads);
 * scale-out (``CLUSTERING_MODE=external``): web processes only mark issues dirty, in a Redis set
   (``REDIS_URL``), and ``agora worker`` runs the same loop in its own process, emitting through
   the Socket.IO message queue.
@@ -26,6 +27,7 @@ from flask import Flask
 from app.extensions import db
 from app.services import opinion_map
 from app.services.opinion_map import Recomputed
+from app.services.recompute_runners import ChildProcessRunner, Runner, can_run_in_child, recompute_here
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +116,16 @@ class RecomputeScheduler:
     name = "opinion-map"
 
     def __init__(
-        self, dirty: DirtyIssues, min_interval: float, publish: Callable[[Recomputed], None]
+        self,
+        dirty: DirtyIssues,
+        min_interval: float,
+        publish: Callable[[Recomputed], None],
+        runner: Runner = recompute_here,
     ) -> None:
         self.dirty = dirty
         self.min_interval = min_interval
         self.publish = publish
+        self.runner = runner
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -142,6 +149,9 @@ class RecomputeScheduler:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        close = getattr(self.runner, "close", None)
+        if close is not None:
+            close()
 
     def run(self, app: Flask) -> None:
         """Resume what a restart left behind, then recompute dirty issues until stopped."""
@@ -170,30 +180,27 @@ class RecomputeScheduler:
 
     def _recompute(self, app: Flask, issue_id: int) -> None:
         started = time.perf_counter()
+        try:
+            update = self.runner(app, issue_id)
+        except Exception:
+            # One issue's failure must not stop the maps of all the others.
+            log.exception("Recomputing the opinion map of issue %s failed", issue_id)
+            return
+        if update is None:
+            return
+        computed = time.perf_counter()
         with app.app_context():
-            try:
-                update = opinion_map.recompute(issue_id)
-            except Exception:
-                # One issue's failure must not stop the maps of all the others.
-                log.exception("Recomputing the opinion map of issue %s failed", issue_id)
-                db.session.rollback()
-                return
-            finally:
-                db.session.remove()
-            if update is None:
-                return
-            computed = time.perf_counter()
             try:
                 self.publish(update)
             except Exception:
                 log.exception("Publishing the opinion map of issue %s failed", issue_id)
-            log.debug(
-                "Issue %s tick %s: computed in %.3f s, published in %.3f s",
-                issue_id,
-                update.view.tick,
-                computed - started,
-                time.perf_counter() - computed,
-            )
+        log.debug(
+            "Issue %s tick %s: computed in %.3f s, published in %.3f s",
+            issue_id,
+            update.view.tick,
+            computed - started,
+            time.perf_counter() - computed,
+        )
 
 
 def make_dirty_issues(app: Flask) -> DirtyIssues:
@@ -213,11 +220,14 @@ def init_app(app: Flask, publish: Callable[[Recomputed], None]) -> RecomputeSche
     """Create the app's scheduler; the web process runs it only in the embedded mode."""
     from app import background
 
+    embedded = app.config["CLUSTERING_MODE"] != "external"
+    # `agora worker` does nothing but recompute: there the scheduler's own thread is the place.
+    runner = ChildProcessRunner.for_app(app) if embedded and can_run_in_child(app) else recompute_here
     scheduler = RecomputeScheduler(
-        make_dirty_issues(app), app.config["CLUSTERING_MIN_INTERVAL"], publish
+        make_dirty_issues(app), app.config["CLUSTERING_MIN_INTERVAL"], publish, runner
     )
     app.extensions[EXTENSION_KEY] = scheduler
-    if app.config["CLUSTERING_MODE"] != "external":
+    if embedded:
         background.register(app, scheduler)
     return scheduler
 
