@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import signals
@@ -105,44 +105,52 @@ def cast_vote(
 def _write_vote(
     issue_id: int, participant_id: int, statement_id: int, value: VoteValue
 ) -> VoteResult:
+    """Store the vote and its event, and commit.
+
+    Plain SQL statements rather than ORM objects: a vote is the request a live issue receives
+    most often, and the ORM's unit of work (build objects, flush, expire on commit) was half of
+    its time here. Nothing else in the session is touched, so nothing needs flushing.
+    """
     now = utcnow()
-    vote = db.session.scalar(
-        select(Vote).filter_by(participant_id=participant_id, statement_id=statement_id)
-    )
-    if vote is None:
-        vote = Vote(
+    stored = db.session.execute(
+        select(Vote.id, Vote.value, Vote.updated_at).where(
+            Vote.participant_id == participant_id, Vote.statement_id == statement_id
+        )
+    ).first()
+    votes, events = Vote.__table__, VoteEvent.__table__
+    if stored is None:
+        db.session.execute(
+            insert(votes).values(
+                issue_id=issue_id,
+                participant_id=participant_id,
+                statement_id=statement_id,
+                value=int(value),
+                updated_at=now,
+            )
+        )
+        outcome, updated_at = VoteOutcome.CREATED, now
+    elif stored.value == int(value):
+        outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
+    else:
+        db.session.execute(
+            update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now)
+        )
+        outcome, updated_at = VoteOutcome.CHANGED, now
+    event_id = db.session.execute(
+        insert(events).values(
             issue_id=issue_id,
             participant_id=participant_id,
             statement_id=statement_id,
             value=int(value),
+            created_at=now,
         )
-        db.session.add(vote)
-        outcome = VoteOutcome.CREATED
-    elif vote.value == int(value):
-        outcome = VoteOutcome.UNCHANGED
-    else:
-        outcome = VoteOutcome.CHANGED
-    if outcome is not VoteOutcome.UNCHANGED:
-        vote.value = int(value)
-        vote.updated_at = now
-    event = VoteEvent(
-        issue_id=issue_id,
-        participant_id=participant_id,
-        statement_id=statement_id,
-        value=int(value),
-        created_at=now,
-    )
-    db.session.add(event)
-    # Flushed first so that the event id and the vote are read before the commit expires them:
-    # reading them afterwards would reload both rows (two more queries on every vote).
-    db.session.flush()
-    result = VoteResult(
-        vote=CurrentVote(statement_id=statement_id, value=vote.value, updated_at=vote.updated_at),
-        event_id=event.id,
+    ).inserted_primary_key[0]
+    db.session.commit()
+    return VoteResult(
+        vote=CurrentVote(statement_id=statement_id, value=int(value), updated_at=updated_at),
+        event_id=event_id,
         outcome=outcome,
     )
-    db.session.commit()
-    return result
 
 
 def votes_of(issue: Issue, participant_id: int | None) -> list[tuple[Statement, Vote]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from issue_factory import count, make_issue, make_statement
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import signals
 from app.extensions import db
@@ -220,3 +220,36 @@ def test_voting_is_rate_limited(rate_limits_on, app, make_api):
         make_api().post(url(issue_id), json={"statement_id": ids[0], "vote": "pass"}).status_code
         == 201
     )
+
+
+def test_a_first_vote_that_loses_a_race_becomes_a_change(app, api, issue_id, statement_id):
+    """Two first votes of one participant at once: the unique constraint stops the second insert."""
+    inserts = []
+
+    def concurrent_vote_first(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO vote ") and not inserts:
+            # Between this request's look-up and its insert, another request of the same
+            # participant commits its first vote on the statement.
+            inserts.append(statement)
+            with conn.engine.connect() as other:
+                other.execute(
+                    Vote.__table__.insert().values(
+                        issue_id=issue_id, participant_id=api.participant_id, statement_id=statement_id, value=-1
+                    )
+                )
+                other.commit()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", concurrent_vote_first)
+    try:
+        response = api.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"})
+    finally:
+        event.remove(engine, "before_cursor_execute", concurrent_vote_first)
+
+    assert inserts, "the vote was never inserted"
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["outcome"] == "changed"  # the retry changed the other request's vote
+    with app.app_context():
+        assert db.session.scalars(select(Vote.value)).all() == [1]
+        assert db.session.scalars(select(VoteEvent.value)).all() == [1]  # the failed try left none
