@@ -49,8 +49,8 @@ def configure_engine(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_on_connect)
 
 
-#: SQLite pool: the Werkzeug server runs a thread per connection; the votes of a busy issue keep
-#: a few dozen requests in flight.
+#: SQLite pool: `agora serve` handles each request in a thread of its own (app/web_server.py); the
+#: votes of a busy issue keep a few dozen requests in flight.
 SQLITE_POOL = {"pool_size": 20, "max_overflow": 20}
 
 

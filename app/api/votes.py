@@ -8,10 +8,9 @@ from app.api import bp
 from app.api.helpers import json_body
 from app.api.serializers import serialize_vote
 from app.extensions import limiter
-from app.services.issues import get_issue
 from app.services.participants import get_or_create_participant
 from app.services.rate_limits import participant_key, vote_limit
-from app.services.voting import VoteOutcome, cast_vote
+from app.services.voting import VoteOutcome, check_vote, record_vote
 
 
 @bp.post("/issues/<int:issue_id>/votes")
@@ -23,10 +22,10 @@ def vote(issue_id: int):
     all the issue's votes, on every vote. The page gets them from the ``vote_counts`` socket
     event (at most two a second per issue) and ``GET /api/v1/issues/<id>``.
     """
-    issue = get_issue(issue_id, with_stages=False)  # voting_open reads only the current stage's flag
     body = json_body()
+    ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))  # 4xx before any write
     participant = get_or_create_participant()
-    result = cast_vote(issue, participant.id, body.get("statement_id"), body.get("vote"))
+    result = record_vote(ballot, participant.id)
     status = 201 if result.outcome is VoteOutcome.CREATED else 200
     return jsonify(
         vote=serialize_vote(result.vote),

@@ -23,7 +23,7 @@ from app.services.routing import choose_next_statement
 from app.services.stage_labels import stage_label
 from app.services.statements import post_statement
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff
-from app.services.voting import VoteOutcome, cast_vote, votes_of
+from app.services.voting import VoteOutcome, check_vote, record_vote, votes_of
 
 
 @bp.get("/")
@@ -50,10 +50,9 @@ def issue(slug: str):
 def vote(slug: str):
     """The no-JavaScript vote: cast it, then go back to the page the form was on."""
     found = get_issue_by_slug(slug)
+    ballot = check_vote(found.id, request.form.get("statement_id"), request.form.get("vote"))
     participant = get_or_create_participant()
-    result = cast_vote(
-        found, participant.id, request.form.get("statement_id"), request.form.get("vote")
-    )
+    result = record_vote(ballot, participant.id)
     messages = {
         VoteOutcome.CREATED: _("Your vote was recorded."),
         VoteOutcome.CHANGED: _("Your vote was changed."),

@@ -41,7 +41,7 @@ def get_issue(issue_id: int, *, with_stages: bool = True) -> Issue:
     options = () if with_stages else (lazyload(Issue.stages),)
     issue = db.session.get(Issue, issue_id, options=options)
     if issue is None:
-        raise _not_found()
+        raise issue_not_found()
     return issue
 
 
@@ -49,7 +49,7 @@ def get_issue_by_slug(slug: str) -> Issue:
     """The issue with this slug, or a 404."""
     issue = db.session.scalar(select(Issue).filter_by(slug=slug))
     if issue is None:
-        raise _not_found()
+        raise issue_not_found()
     return issue
 
 
@@ -103,5 +103,5 @@ def counts_for(issue: Issue) -> IssueCounts:
     return issue_counts([issue.id])[issue.id]
 
 
-def _not_found() -> AgoraError:
+def issue_not_found() -> AgoraError:
     return AgoraError("issue_not_found", _("We could not find that issue."), 404)

@@ -42,18 +42,28 @@ def voting_open(issue: Issue) -> bool:
                 IssueStage.issue_id == issue.id, IssueStage.key == issue.current_stage
             )
         )
-    # An issue stored without stage rows (e.g. by a bulk insert) follows the defaults.
-    return is_open if is_open is not None else issue.current_stage in VOTING_OPEN_BY_DEFAULT
+    return voting_open_in(issue.current_stage, is_open)
+
+
+def voting_open_in(stage: Stage, stored_flag: bool | None) -> bool:
+    """The stage's stored ``voting_open`` flag; an issue stored without stage rows (e.g. by a bulk
+    insert) follows the defaults."""
+    return stored_flag if stored_flag is not None else Stage(stage) in VOTING_OPEN_BY_DEFAULT
 
 
 def ensure_voting_open(issue: Issue) -> None:
     """Raise a 409 when voting is closed in the current stage; call before writing anything."""
     if not voting_open(issue):
-        raise AgoraError(
-            "voting_closed",
-            _("Voting is closed in the current stage (%(stage)s).", stage=stage_label(issue.current_stage)),
-            409,
-        )
+        raise voting_closed(issue.current_stage)
+
+
+def voting_closed(stage: Stage) -> AgoraError:
+    """The 409 for a vote or statement while voting is closed in ``stage``."""
+    return AgoraError(
+        "voting_closed",
+        _("Voting is closed in the current stage (%(stage)s).", stage=stage_label(stage)),
+        409,
+    )
 
 
 def advance(issue: Issue, actor_id: int | None) -> IssueStage:

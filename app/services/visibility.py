@@ -17,12 +17,14 @@ def viewer_is_staff() -> bool:
 
 def is_visible_to_citizens(statement: Statement, issue: Issue) -> bool:
     """Accepted statements, and in lazy mode also those not moderated yet."""
-    if statement.moderation_status == ModerationStatus.ACCEPTED:
+    return status_visible_to_citizens(statement.moderation_status, issue.moderation_mode)
+
+
+def status_visible_to_citizens(status: ModerationStatus, mode: ModerationMode) -> bool:
+    """``is_visible_to_citizens`` for a statement's status under an issue's moderation mode."""
+    if status == ModerationStatus.ACCEPTED:
         return True
-    return (
-        statement.moderation_status == ModerationStatus.UNMODERATED
-        and issue.moderation_mode == ModerationMode.LAZY
-    )
+    return status == ModerationStatus.UNMODERATED and mode == ModerationMode.LAZY
 
 
 def citizen_visible(issue: Issue) -> ColumnElement[bool]:

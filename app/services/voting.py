@@ -8,15 +8,16 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import signals
 from app.errors import AgoraError
 from app.extensions import db
-from app.models import Issue, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.models import Issue, IssueStage, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
 from app.services import stages
-from app.services.visibility import is_visible_to_citizens, viewer_is_staff
+from app.services.issues import issue_not_found
+from app.services.visibility import status_visible_to_citizens, viewer_is_staff
 
 VOTE_LABELS = {value.label: value for value in VoteValue}
 
@@ -50,56 +51,87 @@ def parse_vote_value(raw: object) -> VoteValue:
     raise AgoraError("vote_invalid", _('The vote must be "agree", "disagree" or "pass".'), 400)
 
 
-def get_votable_statement(issue: Issue, statement_id: object) -> Statement:
-    """The statement of this issue a participant may vote on, or a 404/409."""
-    if isinstance(statement_id, str) and statement_id.isdigit():
-        statement_id = int(statement_id)
-    if not isinstance(statement_id, int) or isinstance(statement_id, bool):
-        raise AgoraError("statement_invalid", _("Say which statement the vote is for."), 400)
-    statement = db.session.get(Statement, statement_id)
-    if statement is None or statement.issue_id != issue.id:
-        raise AgoraError(
-            "statement_not_found", _("We could not find that statement in this issue."), 404
+@dataclass(frozen=True)
+class Ballot:
+    """A vote that passed every check, ready to be stored."""
+
+    issue_id: int
+    statement_id: int
+    value: VoteValue
+
+
+def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot:
+    """Every check a vote must pass, or the 4xx of the first that fails; writes nothing.
+
+    The issue, its current stage's ``voting_open`` flag and the statement are read in one query of
+    plain columns: the vote is the request a live issue receives most often, and in a profile of
+    the server under the live-map benchmark, loading them as ORM objects (three look-ups by
+    primary key) was about a fifth of the web process's time.
+    """
+    statement_id = _statement_id(statement_id)
+    found = db.session.execute(
+        select(
+            Issue.current_stage,
+            Issue.moderation_mode,
+            IssueStage.voting_open,
+            Statement.issue_id.label("statement_issue_id"),
+            Statement.moderation_status,
         )
-    if statement.moderation_status == ModerationStatus.REJECTED:
+        .select_from(Issue)
+        .outerjoin(
+            IssueStage, and_(IssueStage.issue_id == Issue.id, IssueStage.key == Issue.current_stage)
+        )
+        .outerjoin(Statement, Statement.id == statement_id)
+        .where(Issue.id == issue_id)
+    ).first()
+    if found is None:
+        raise issue_not_found()
+    value = parse_vote_value(raw_value)
+    if found.statement_issue_id != issue_id:
+        raise _statement_not_found()
+    if found.moderation_status == ModerationStatus.REJECTED:
         raise AgoraError(
             "statement_rejected",
             _("This statement was removed by the moderators and cannot be voted on."),
             409,
         )
-    if not is_visible_to_citizens(statement, issue) and not viewer_is_staff():
-        # Hidden until moderated (strict mode): to a citizen it does not exist yet.
-        raise AgoraError(
-            "statement_not_found", _("We could not find that statement in this issue."), 404
-        )
-    return statement
+    if not status_visible_to_citizens(found.moderation_status, found.moderation_mode) and not viewer_is_staff():
+        raise _statement_not_found()  # hidden until moderated (strict mode): to a citizen it does not exist yet
+    if not stages.voting_open_in(found.current_stage, found.voting_open):
+        raise stages.voting_closed(found.current_stage)
+    return Ballot(issue_id=issue_id, statement_id=statement_id, value=value)
 
 
-def cast_vote(
-    issue: Issue, participant_id: int, statement_id: object, raw_value: object
-) -> VoteResult:
-    """Record a vote in one transaction, then send `vote_cast`; validation precedes any write."""
-    value = parse_vote_value(raw_value)
-    statement = get_votable_statement(issue, statement_id)
-    stages.ensure_voting_open(issue)  # 409 outside the stages where voting is open
-    # Plain ids: after the commit, reading ``issue.id`` or ``statement.id`` would reload the rows.
-    issue_id, statement_id = issue.id, statement.id
+def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
+    """Store a checked vote in one transaction, then send `vote_cast`."""
     try:
-        result = _write_vote(issue_id, participant_id, statement_id, value)
+        result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
     except IntegrityError:
         # A concurrent first vote by the same participant won the insert; ours becomes a change.
         db.session.rollback()
-        result = _write_vote(issue_id, participant_id, statement_id, value)
+        result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
     signals.vote_cast.send(
         current_app._get_current_object(),
-        issue_id=issue_id,
-        statement_id=statement_id,
+        issue_id=ballot.issue_id,
+        statement_id=ballot.statement_id,
         participant_id=participant_id,
-        value=int(value),
+        value=int(ballot.value),
         vote_event_id=result.event_id,
         changed=result.outcome is not VoteOutcome.UNCHANGED,
     )
     return result
+
+
+def _statement_id(raw: object) -> int:
+    if isinstance(raw, str) and raw.isdigit():
+        raw = int(raw)
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise AgoraError("statement_invalid", _("Say which statement the vote is for."), 400)
+    return raw
+
+
+def _statement_not_found() -> AgoraError:
+    return AgoraError("statement_not_found", _("We could not find that statement in this issue."), 404)
 
 
 def _write_vote(
@@ -107,9 +139,8 @@ def _write_vote(
 ) -> VoteResult:
     """Store the vote and its event, and commit.
 
-    Plain SQL statements rather than ORM objects: a vote is the request a live issue receives
-    most often, and the ORM's unit of work (build objects, flush, expire on commit) was half of
-    its time here. Nothing else in the session is touched, so nothing needs flushing.
+    Plain SQL statements rather than ORM objects, as in ``check_vote``: the unit of work (build
+    objects, flush, expire them on commit) is not needed for two rows whose values we know.
     """
     now = utcnow()
     stored = db.session.execute(

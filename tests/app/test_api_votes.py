@@ -170,6 +170,15 @@ def test_vote_on_statement_hidden_by_strict_moderation(app, api):
     assert count(app, VoteEvent) == 0
 
 
+def test_facilitators_may_vote_on_statements_waiting_for_moderation(app, auth, issue_id):
+    issue_id = make_issue(app, moderation_mode=ModerationMode.STRICT)
+    hidden = make_statement(app, issue_id, "Waiting for a moderator", ModerationStatus.UNMODERATED)
+    auth.login("facilitator")
+    response = auth.post(url(issue_id), json={"statement_id": hidden, "vote": "agree"})
+    assert response.status_code == 201, response.get_json()
+    assert count(app, VoteEvent, statement_id=hidden) == 1
+
+
 @pytest.mark.parametrize("token", [None, "wrong"])
 def test_missing_or_wrong_csrf_token(app, api, issue_id, statement_id, token):
     headers = {**ZH, **({"X-CSRFToken": token} if token else {})}
