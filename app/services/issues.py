@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
-from sqlalchemy.orm import lazyload
 
 from app.errors import AgoraError
 from app.extensions import db
@@ -32,14 +31,9 @@ def list_issues() -> list[Issue]:
     )
 
 
-def get_issue(issue_id: int, *, with_stages: bool = True) -> Issue:
-    """The issue with this id, or a 404.
-
-    ``with_stages=False`` leaves its seven stage rows unloaded (loaded on first use): the vote
-    request only needs to know whether voting is open, which ``stages.voting_open`` reads alone.
-    """
-    options = () if with_stages else (lazyload(Issue.stages),)
-    issue = db.session.get(Issue, issue_id, options=options)
+def get_issue(issue_id: int) -> Issue:
+    """The issue with this id, or a 404."""
+    issue = db.session.get(Issue, issue_id)
     if issue is None:
         raise issue_not_found()
     return issue
