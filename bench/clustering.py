@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         n = len(votes)
         repeat = 5 if n <= 200_000 else 3
         rss0 = maxrss_mib()
-        ours = timed(lambda: run_ours(votes, statements, excluded), repeat)
+        ours = timed(lambda v=votes, s=statements, e=excluded: run_ours(v, s, e), repeat)
         rss_ours = maxrss_mib() - rss0
-        peak = traced_peak(lambda: run_ours(votes, statements, excluded))
+        peak = traced_peak(lambda v=votes, s=statements, e=excluded: run_ours(v, s, e))
         line = f"{name[:46]:46} {n:>9,} {ours:>8.3f} {ours / n * 1e6:>8.3f} {peak:>9.1f} {rss_ours:>8.1f}"
         if use_rd:
             rss1 = maxrss_mib()

@@ -204,7 +204,10 @@ def compute_opinion_map(
 
     # Priorities over every statement; unvoted ones have no tallies and no extremity.
     col_of = np.searchsorted(sids, all_statements)
-    voted = (col_of < m) & (sids[np.minimum(col_of, max(m - 1, 0))] == all_statements) if m else np.zeros(len(all_statements), bool)
+    voted = (
+        (col_of < m) & (sids[np.minimum(col_of, max(m - 1, 0))] == all_statements)
+        if m else np.zeros(len(all_statements), bool)
+    )
     def _spread(x: np.ndarray) -> np.ndarray:
         out = np.zeros(len(all_statements))
         out[voted] = x[col_of[voted]]
@@ -232,7 +235,9 @@ def compute_opinion_map(
     group_votes = {
         int(gid): {
             int(t): (int(a), int(d), int(s - a - d))
-            for t, a, d, s in zip(sids.tolist(), agree[gi].tolist(), disagree[gi].tolist(), seen[gi].tolist(), strict=True)
+            for t, a, d, s in zip(
+                sids.tolist(), agree[gi].tolist(), disagree[gi].tolist(), seen[gi].tolist(), strict=True
+            )
         }
         for gi, gid in enumerate(group_ids)
     }

@@ -85,7 +85,9 @@ def topics(slug: str):
     issue = get_issue_by_slug(slug)
     form = TopicForm()
     if form.validate_on_submit():
-        discussion.open_topic(issue, title=form.title.data.strip(), body=form.body.data or "", actor_id=current_user_id())
+        discussion.open_topic(
+            issue, title=form.title.data.strip(), body=form.body.data or "", actor_id=current_user_id()
+        )
         db.session.commit()
         flash(_("The topic was opened."), "success")
         return redirect(url_for("console.topics", slug=issue.slug))
@@ -125,8 +127,12 @@ def orid_edit(slug: str, record_id: int | None = None):
         data = {"title": record.title, "held_at": to_local(record.held_at)}
         for part in OridPart:
             data[part.value] = getattr(record, part.value)
-            data[f"{part.value}_statements"] = [link.statement_id for link in record.links_for(part) if link.statement_id]
-            data[f"{part.value}_groups"] = [link.group_id for link in record.links_for(part) if link.group_id is not None]
+            data[f"{part.value}_statements"] = [
+                link.statement_id for link in record.links_for(part) if link.statement_id
+            ]
+            data[f"{part.value}_groups"] = [
+                link.group_id for link in record.links_for(part) if link.group_id is not None
+            ]
         form = OridForm(data=data)
     else:
         form = OridForm()
@@ -148,7 +154,9 @@ def orid_edit(slug: str, record_id: int | None = None):
             return response
     elif form.errors:
         status = 400
-    return render_template("console/orid_form.html", issue=issue, form=form, record=record, parts=list(OridPart)), status
+    return render_template(
+        "console/orid_form.html", issue=issue, form=form, record=record, parts=list(OridPart)
+    ), status
 
 
 # Decision record --------------------------------------------------------------------------

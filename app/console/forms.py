@@ -92,7 +92,9 @@ class SeedForm(FlaskForm):
 
 class ResearchForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Give the document a title.")), Length(max=300)])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[InputRequired(_l("Write the document.")), Length(max=200000)])
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=[InputRequired(_l("Write the document.")), Length(max=200000)]
+    )
     summary = StringField(_l("What changed"), validators=[Length(max=500)])
 
 

@@ -20,7 +20,9 @@ from app.services.rate_limits import participant_key, statement_limit
 @bp.get("/issues/<slug>/activity")
 def activity_log(slug: str):
     issue = get_issue_by_slug(slug)
-    return render_template("process/activity.html", issue=issue, entries=activity.entries(issue), describe=activity.describe)
+    return render_template(
+        "process/activity.html", issue=issue, entries=activity.entries(issue), describe=activity.describe
+    )
 
 
 @bp.get("/issues/<slug>/research")

@@ -11,7 +11,9 @@ from app.services import activity
 
 
 def proposals(issue: Issue) -> list[DecisionProposal]:
-    return list(db.session.scalars(db.select(DecisionProposal).filter_by(issue_id=issue.id).order_by(DecisionProposal.id)))
+    return list(
+        db.session.scalars(db.select(DecisionProposal).filter_by(issue_id=issue.id).order_by(DecisionProposal.id))
+    )
 
 
 def get_proposal(issue: Issue, proposal_id: int) -> DecisionProposal:
@@ -33,7 +35,9 @@ def save(
 ) -> DecisionProposal:
     """Record or change the decision on one proposal; the caller commits."""
     statements = (
-        list(db.session.scalars(db.select(Statement).where(Statement.issue_id == issue.id, Statement.id.in_(statement_ids))))
+        list(db.session.scalars(
+            db.select(Statement).where(Statement.issue_id == issue.id, Statement.id.in_(statement_ids))
+        ))
         if statement_ids else []
     )
     if len(statements) != len(set(statement_ids)):

@@ -23,7 +23,9 @@ class Thread:
 
 
 def topics(issue: Issue) -> list[DiscussionTopic]:
-    return list(db.session.scalars(db.select(DiscussionTopic).filter_by(issue_id=issue.id).order_by(DiscussionTopic.id)))
+    return list(
+        db.session.scalars(db.select(DiscussionTopic).filter_by(issue_id=issue.id).order_by(DiscussionTopic.id))
+    )
 
 
 def get_topic(issue: Issue, topic_id: int) -> DiscussionTopic:

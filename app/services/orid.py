@@ -42,7 +42,8 @@ def save(
     group_ids: dict[OridPart, list[int]],
     actor_id: int | None,
 ) -> OridRecord:
-    """Create or replace a meeting record and its links; unknown statements or groups are refused. The caller commits."""
+    """Create or replace a meeting record and its links; unknown statements or groups are refused.
+    The caller commits."""
     wanted_statements = {sid for ids in statement_ids.values() for sid in ids}
     if wanted_statements:
         found = set(

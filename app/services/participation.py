@@ -26,12 +26,16 @@ class ParticipationStats:
 def stats(issue: Issue) -> ParticipationStats:
     people = union(
         select(Vote.participant_id.label("pid")).where(Vote.issue_id == issue.id),
-        select(Statement.author_id.label("pid")).where(Statement.issue_id == issue.id, Statement.author_id.is_not(None)),
+        select(Statement.author_id.label("pid")).where(
+            Statement.issue_id == issue.id, Statement.author_id.is_not(None)
+        ),
     ).subquery()
     participants = db.session.scalar(select(func.count()).select_from(people)) or 0
 
     per_participant = (
-        select(Vote.participant_id, func.count().label("n")).where(Vote.issue_id == issue.id).group_by(Vote.participant_id)
+        select(Vote.participant_id, func.count().label("n"))
+        .where(Vote.issue_id == issue.id)
+        .group_by(Vote.participant_id)
     ).subquery()
     bucket = case(
         *[

@@ -13,7 +13,9 @@ from app.services import activity
 
 
 def documents(issue: Issue) -> list[ResearchDocument]:
-    return list(db.session.scalars(db.select(ResearchDocument).filter_by(issue_id=issue.id).order_by(ResearchDocument.id)))
+    return list(
+        db.session.scalars(db.select(ResearchDocument).filter_by(issue_id=issue.id).order_by(ResearchDocument.id))
+    )
 
 
 def get_document(issue: Issue, document_id: int) -> ResearchDocument:

@@ -7,7 +7,9 @@ from app.models import Participant, Role, User
 
 
 def test_register_login_logout(app, client, auth):
-    response = auth.post("/auth/register", data={"email": "Ada@Example.org", "password": "long enough pw", "confirm": "long enough pw", "next": "/issues/x"})
+    response = auth.post("/auth/register", data={
+        "email": "Ada@Example.org", "password": "long enough pw", "confirm": "long enough pw", "next": "/issues/x",
+    })
     assert response.status_code == 302 and response.headers["Location"] == "/issues/x"
     with app.app_context():
         user = db.session.scalar(db.select(User))
@@ -23,7 +25,8 @@ def test_register_login_logout(app, client, auth):
 
 def test_registration_refuses_duplicates_and_short_passwords(app, auth):
     auth.create_user("citizen", email="taken@example.org")
-    taken = auth.post("/auth/register", data={"email": "taken@example.org", "password": "long enough pw", "confirm": "long enough pw"},
+    taken = auth.post("/auth/register",
+                      data={"email": "taken@example.org", "password": "long enough pw", "confirm": "long enough pw"},
                       headers={"Accept-Language": "en"})
     assert taken.status_code == 400 and "already exists" in taken.get_data(as_text=True)
     short = auth.post("/auth/register", data={"email": "new@example.org", "password": "short", "confirm": "short"})

@@ -84,18 +84,24 @@ def test_strict_moderation_queue_and_signal(app, client, auth, api, facilitator)
     auth.logout()
     citizen = api.post("/api/v1/issues/1/statements", json={"text": "Taxis need rules"})
     assert citizen.status_code == 201
-    statement_id = citizen.get_json()["statement"]["id"] if "statement" in citizen.get_json() else citizen.get_json()["id"]
+    statement_id = (
+        citizen.get_json()["statement"]["id"] if "statement" in citizen.get_json() else citizen.get_json()["id"]
+    )
     auth.login("facilitator")
     queue = client.get("/console/issues/uber/moderation").get_data(as_text=True)
     assert "Taxis need rules" in queue
     seen = []
     signals.statement_moderated.connect(lambda sender, **kw: seen.append(kw), weak=False)
     try:
-        assert auth.post(f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "meta"}).status_code == 302
+        assert auth.post(
+            f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "meta"}
+        ).status_code == 302
     finally:
         signals.statement_moderated.receivers.clear()
     assert seen == [{"issue_id": 1, "statement_id": statement_id, "status": "accepted", "is_meta": True}]
-    assert auth.post(f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "reject"}).status_code == 302
+    assert auth.post(
+        f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "reject"}
+    ).status_code == 302
     with app.app_context():
         statement = db.session.get(Statement, statement_id)
         assert (statement.moderation_status, statement.is_meta) == (ModerationStatus.REJECTED, False)
@@ -118,9 +124,15 @@ def test_map_page_statistics(app, client, auth, api, facilitator):
 
 def test_research_revisions_and_diff(app, client, auth, facilitator):
     _create(auth)
-    assert auth.post("/console/issues/uber/research/new", data={"title": "Comparison", "body": "Line one\nLine two"}).status_code == 302
-    assert auth.post("/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine two"}).status_code == 400
-    assert auth.post("/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine 2", "summary": "Fix"}).status_code == 302
+    assert auth.post(
+        "/console/issues/uber/research/new", data={"title": "Comparison", "body": "Line one\nLine two"}
+    ).status_code == 302
+    assert auth.post(
+        "/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine two"}
+    ).status_code == 400
+    assert auth.post(
+        "/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine 2", "summary": "Fix"}
+    ).status_code == 302
     with app.app_context():
         assert [r.body for r in db.session.scalars(db.select(ResearchRevision).order_by(ResearchRevision.number))] == [
             "Line one\nLine two", "Line one\nLine 2"]
@@ -141,7 +153,9 @@ def test_discussion_thread_with_strict_moderation(app, client, auth, facilitator
     auth.login("facilitator")
     assert auth.post("/console/issues/uber/posts/1/moderate", data={"action": "accept"}).status_code == 302
     auth.logout()
-    assert auth.post("/issues/uber/discussion/1/replies", data={"body": "An answer", "parent_id": "1"}).status_code == 302
+    assert auth.post(
+        "/issues/uber/discussion/1/replies", data={"body": "An answer", "parent_id": "1"}
+    ).status_code == 302
     with app.app_context():
         reply = db.session.get(DiscussionPost, 2)
         assert (reply.parent_id, reply.moderation_status) == (1, ModerationStatus.UNMODERATED)

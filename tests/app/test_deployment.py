@@ -78,7 +78,9 @@ def _wait_for(url: str, deadline: float) -> None:
 @pytest.fixture
 def scale_out_environment(tmp_path: Path):
     """The compose environment, with the service hosts replaced by this machine's servers."""
-    admin = sa.create_engine(POSTGRES_SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        POSTGRES_SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     name = f"agora_compose_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

@@ -46,7 +46,10 @@ CASES: dict[str, tuple[list[tuple[int, int, int]], list[int], list[int]]] = {
         [(p, s, 1 if (p % 2 == 0) == (s % 2 == 0) else -1) for p in range(20) for s in range(8)],
         list(range(8)), [],
     ),
-    "all moderated out": ([(p, s, (-1) ** (p + s)) for p in range(20) for s in range(8)], list(range(8)), list(range(8))),
+    "all moderated out": (
+        [(p, s, (-1) ** (p + s)) for p in range(20) for s in range(8)],
+        list(range(8)), list(range(8)),
+    ),
 }
 
 
