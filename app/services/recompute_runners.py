@@ -25,6 +25,7 @@ import logging
 import multiprocessing
 import os
 import select
+import signal
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -131,6 +132,8 @@ def _start_child(config: dict[str, Any], parent_pid: int) -> None:
     global _child_app
     from app import create_app
 
+    # Ctrl+C reaches the whole process group: the web process stops this child itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(parent_pid)
     # The child only recomputes: no background services, no Socket.IO message queue of its own.
     _child_app = create_app(
