@@ -61,7 +61,14 @@ def join_issue(data: Any = None) -> dict[str, Any]:
     """Follow an issue: join its room and get its latest map at once."""
     issue = _issue_from(data)
     participant_id = current_participant_id()
-    join_room(room(issue.id))
+    try:
+        join_room(room(issue.id))
+    except (KeyError, ValueError) as gone:
+        # python-socketio's answer for a sid that is no longer connected: handlers run in threads
+        # of their own, and a page that navigated away may hang up before this one runs.
+        raise AgoraError(
+            "disconnected", _("The connection was closed. Reload the page to follow the issue."), 410
+        ) from gone
     viewers.add(issue.id, request.sid, participant_id)
     view = latest_map(issue.id)
     if view.tick == 0 and db.session.scalar(select(exists().where(Vote.issue_id == issue.id))):

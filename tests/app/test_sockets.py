@@ -177,3 +177,21 @@ def test_leave_issue_stops_the_updates(live_server, listeners):
     citizen.vote(issue_id, blocs.statement_ids[0], "agree")
     time.sleep(1.0)
     assert viewer.events[seen:] == []
+
+
+def test_a_join_that_runs_after_its_client_hung_up_changes_nothing(app):
+    """Socket.IO handlers run in threads of their own: a page may be gone before its join runs."""
+    from flask import request
+
+    from app.sockets.broadcast import viewers
+    from app.sockets.issues import join_issue
+
+    issue_id = make_issue(app)
+    with app.test_request_context("/socket.io/", headers={"Accept-Language": "en"}):
+        request.sid = "a-client-that-hung-up"
+        request.namespace = "/"
+        ack = join_issue({"issue_id": issue_id})
+
+    assert ack["error"]["code"] == "disconnected"
+    assert ack["error"]["message"] == "The connection was closed. Reload the page to follow the issue."
+    assert "a-client-that-hung-up" not in viewers.of(issue_id)
