@@ -528,7 +528,11 @@ def report(args, acks, failures: int, sending: float, arrivals: list[list[Arriva
     spreads = np.array([max(t) - min(t) for t in tick_times.values() if len(t) == len(arrivals)])
     print()
     mode = "external worker" if args.external else "embedded default"
-    print(f"machine: {os.cpu_count()} CPU cores; {mode}; demo issue {DEMO_SLUG}")
+    interval = f"{args.interval} s" if args.interval is not None else "the app's default"
+    print(
+        f"machine: {os.cpu_count()} CPU cores; {mode}; demo issue {DEMO_SLUG}; "
+        f"CLUSTERING_MIN_INTERVAL: {interval}"
+    )
     print(
         f"listeners: {len(arrivals)}   voters: {args.voters}   "
         f"target rate: {args.rate} votes/s for {args.seconds} s"
