@@ -149,16 +149,9 @@ def _write_vote(
         )
     ).first()
     votes, events = Vote.__table__, VoteEvent.__table__
+    row = dict(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=int(value))
     if stored is None:
-        db.session.execute(
-            insert(votes).values(
-                issue_id=issue_id,
-                participant_id=participant_id,
-                statement_id=statement_id,
-                value=int(value),
-                updated_at=now,
-            )
-        )
+        db.session.execute(insert(votes).values(**row, updated_at=now))
         outcome, updated_at = VoteOutcome.CREATED, now
     elif stored.value == int(value):
         outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
@@ -167,15 +160,7 @@ def _write_vote(
             update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now)
         )
         outcome, updated_at = VoteOutcome.CHANGED, now
-    event_id = db.session.execute(
-        insert(events).values(
-            issue_id=issue_id,
-            participant_id=participant_id,
-            statement_id=statement_id,
-            value=int(value),
-            created_at=now,
-        )
-    ).inserted_primary_key[0]
+    event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
     db.session.commit()
     return VoteResult(
         vote=CurrentVote(statement_id=statement_id, value=int(value), updated_at=updated_at),
