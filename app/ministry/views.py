@@ -67,10 +67,7 @@ def answer(response_id: int):
         try:
             publish_response(response, current_user, summary, answers)
         except AgoraError as failure:
-            db.session.rollback()
-            if failure.status != 400:
-                raise
-            error = failure.message
+            error = _refused(failure)
         else:
             db.session.commit()
             signals.response_published.send(
@@ -106,10 +103,7 @@ def extend(response_id: int):
             new_due_at = parse_local_datetime(request.form.get("new_due_at", ""))
             extend_response(response, current_user, request.form.get("reason", ""), new_due_at)
         except AgoraError as failure:
-            db.session.rollback()
-            if failure.status != 400:
-                raise
-            error = failure.message
+            error = _refused(failure)
         else:
             db.session.commit()
             flash(_("The new deadline is published, with your reason."), "success")
@@ -124,3 +118,12 @@ def extend(response_id: int):
         reason=request.form.get("reason", ""),
         new_due_at=request.form.get("new_due_at", ""),
     ), (400 if error else 200)
+
+
+def _refused(failure: AgoraError) -> str:
+    """Undo a refused form's writes and return its message for the page; anything but a 400 (a
+    missing or foreign response, a closed deadline) goes on to the error handlers."""
+    db.session.rollback()
+    if failure.status != 400:
+        raise failure
+    return failure.message

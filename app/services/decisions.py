@@ -8,19 +8,16 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import DecisionOutcome, DecisionProposal, Issue, Statement
 from app.services import activity
+from app.services.issue_rows import row_of, rows_of
 
 
 def proposals(issue: Issue) -> list[DecisionProposal]:
-    return list(
-        db.session.scalars(db.select(DecisionProposal).filter_by(issue_id=issue.id).order_by(DecisionProposal.id))
-    )
+    return rows_of(issue, DecisionProposal)
 
 
 def get_proposal(issue: Issue, proposal_id: int) -> DecisionProposal:
-    proposal = db.session.get(DecisionProposal, proposal_id)
-    if proposal is None or proposal.issue_id != issue.id:
-        raise AgoraError("proposal_not_found", _("We could not find that proposal."), 404)
-    return proposal
+    not_found = AgoraError("proposal_not_found", _("We could not find that proposal."), 404)
+    return row_of(issue, DecisionProposal, proposal_id, not_found)
 
 
 def save(

@@ -10,6 +10,7 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationMode, ModerationStatus
 from app.services import activity
+from app.services.issue_rows import row_of, rows_of
 
 MAX_POST_LENGTH = 5000
 
@@ -23,16 +24,12 @@ class Thread:
 
 
 def topics(issue: Issue) -> list[DiscussionTopic]:
-    return list(
-        db.session.scalars(db.select(DiscussionTopic).filter_by(issue_id=issue.id).order_by(DiscussionTopic.id))
-    )
+    return rows_of(issue, DiscussionTopic)
 
 
 def get_topic(issue: Issue, topic_id: int) -> DiscussionTopic:
-    topic = db.session.get(DiscussionTopic, topic_id)
-    if topic is None or topic.issue_id != issue.id:
-        raise AgoraError("topic_not_found", _("We could not find that discussion topic."), 404)
-    return topic
+    not_found = AgoraError("topic_not_found", _("We could not find that discussion topic."), 404)
+    return row_of(issue, DiscussionTopic, topic_id, not_found)
 
 
 def open_topic(issue: Issue, *, title: str, body: str, actor_id: int | None) -> DiscussionTopic:

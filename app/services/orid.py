@@ -10,17 +10,16 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, OpinionSnapshot, OridLink, OridPart, OridRecord, Statement
 from app.services import activity
+from app.services.issue_rows import row_of, rows_of
 
 
 def records(issue: Issue) -> list[OridRecord]:
-    return list(db.session.scalars(db.select(OridRecord).filter_by(issue_id=issue.id).order_by(OridRecord.held_at)))
+    return rows_of(issue, OridRecord, order_by=OridRecord.held_at)
 
 
 def get_record(issue: Issue, record_id: int) -> OridRecord:
-    record = db.session.get(OridRecord, record_id)
-    if record is None or record.issue_id != issue.id:
-        raise AgoraError("orid_not_found", _("We could not find that meeting record."), 404)
-    return record
+    not_found = AgoraError("orid_not_found", _("We could not find that meeting record."), 404)
+    return row_of(issue, OridRecord, record_id, not_found)
 
 
 def latest_groups(issue: Issue) -> list[dict]:

@@ -10,19 +10,16 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, ResearchDocument, ResearchRevision
 from app.services import activity
+from app.services.issue_rows import row_of, rows_of
 
 
 def documents(issue: Issue) -> list[ResearchDocument]:
-    return list(
-        db.session.scalars(db.select(ResearchDocument).filter_by(issue_id=issue.id).order_by(ResearchDocument.id))
-    )
+    return rows_of(issue, ResearchDocument)
 
 
 def get_document(issue: Issue, document_id: int) -> ResearchDocument:
-    document = db.session.get(ResearchDocument, document_id)
-    if document is None or document.issue_id != issue.id:
-        raise AgoraError("document_not_found", _("We could not find that research document."), 404)
-    return document
+    not_found = AgoraError("document_not_found", _("We could not find that research document."), 404)
+    return row_of(issue, ResearchDocument, document_id, not_found)
 
 
 def get_revision(document: ResearchDocument, number: int) -> ResearchRevision:
