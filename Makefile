@@ -56,9 +56,13 @@ bench: install
 	$(BIN)/python bench/clustering.py
 	$(BIN)/python bench/live.py
 
-lint: install-test
-	$(BIN)/python -m pip install --quiet ruff==0.17.6
-	$(BIN)/ruff check app clustering tests bench
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -43,9 +43,7 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 def configure_engine(engine: Engine) -> None:
     """Attach the backend's connection settings to one engine (idempotent)."""
-    if engine.dialect.name == "sqlite" and not event.contains(
-        engine, "connect", _sqlite_on_connect
-    ):
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):
         event.listen(engine, "connect", _sqlite_on_connect)
 
 

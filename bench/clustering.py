@@ -123,15 +123,19 @@ def main(argv: list[str] | None = None) -> int:
 
     cases: list[tuple[str, Callable[[], tuple[VoteTable, np.ndarray, np.ndarray]]]] = []
     for folder in sorted(p for p in OPENDATA.iterdir() if p.is_dir()):
+
         def _load(folder: Path = folder) -> tuple[VoteTable, np.ndarray, np.ndarray]:
             c = load(folder)
             return c.votes, c.statement_ids, c.excluded
+
         cases.append((folder.name, _load))
     for n_votes, (n_p, n_s) in SYNTHETIC.items():
         if args.quick and n_votes > 100_000:
             continue
+
         def _syn(n_votes: int = n_votes, n_p: int = n_p, n_s: int = n_s) -> tuple[VoteTable, np.ndarray, np.ndarray]:
             return synthetic(n_votes, n_p, n_s), np.arange(n_s), np.zeros(0, np.int64)
+
         cases.append((f"synthetic {n_votes:,} votes ({n_p:,} x {n_s})", _syn))
 
     header = f"{'conversation':46} {'votes':>9} {'ours s':>8} {'us/vote':>8} {'peak MiB':>9} {'rss+MiB':>8}"
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             line += f" {rd:>11.3f} {maxrss_mib() - rss1:>10.1f} {rd / ours:>8.1f}x"
         print(line, flush=True)
         rows.append((n, ours))
-    syn = [(n, t) for n, t in rows[-len(SYNTHETIC):]] if not args.quick else rows[-2:]
+    syn = [(n, t) for n, t in rows[-len(SYNTHETIC) :]] if not args.quick else rows[-2:]
     if len(syn) >= 2:
         (n0, t0), (n1, t1) = syn[0], syn[-1]
         slope = np.log(t1 / t0) / np.log(n1 / n0)

@@ -88,9 +88,7 @@ def free_port() -> int:
 class Server:
     """`agora serve` in a subprocess on a temporary instance folder and database."""
 
-    def __init__(
-        self, database_url: str | None, interval: float | None, external: bool, tick_log: bool
-    ) -> None:
+    def __init__(self, database_url: str | None, interval: float | None, external: bool, tick_log: bool) -> None:
         self.tick_log = tick_log
         self.tmp = Path(tempfile.mkdtemp(prefix="agora-bench-"))
         self.port = free_port()
@@ -105,9 +103,7 @@ class Server:
         self.env.pop("SOCKETIO_MESSAGE_QUEUE", None)
         self.external = external
         if external:  # the scale-out shape: web process + `agora worker`, talking through Redis
-            self.env.update(
-                CLUSTERING_MODE="external", REDIS_URL=REDIS_URL, SOCKETIO_MESSAGE_QUEUE=REDIS_URL
-            )
+            self.env.update(CLUSTERING_MODE="external", REDIS_URL=REDIS_URL, SOCKETIO_MESSAGE_QUEUE=REDIS_URL)
         if interval is not None:
             self.env["CLUSTERING_MIN_INTERVAL"] = str(interval)
         self.process: subprocess.Popen | None = None
@@ -115,9 +111,7 @@ class Server:
 
     def prepare(self) -> None:
         for command in (["db", "upgrade"], ["load-demo"]):
-            subprocess.run(
-                [str(AGORA), *command], env=self.env, cwd=ROOT, check=True, capture_output=True
-            )
+            subprocess.run([str(AGORA), *command], env=self.env, cwd=ROOT, check=True, capture_output=True)
 
     def start(self) -> None:
         self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115 (closed in stop)
@@ -321,9 +315,7 @@ class Listeners:
 class Voter:
     """An anonymous participant with their own cookie and the statements left to vote on."""
 
-    def __init__(
-        self, url: str, issue_id: int, statement_ids: list[int], rng: random.Random
-    ) -> None:
+    def __init__(self, url: str, issue_id: int, statement_ids: list[int], rng: random.Random) -> None:
         self.url = f"{url}/api/v1/issues/{issue_id}/votes"
         self.http = requests.Session()
         self.csrf = self.http.get(f"{url}/api/v1/session", timeout=10).json()["csrf_token"]
@@ -400,9 +392,7 @@ def run(args: argparse.Namespace) -> None:
         server.start()
         issues = requests.get(f"{server.url}/api/v1/issues", timeout=10).json()
         issue_id = next(issue["id"] for issue in issues if issue["slug"] == DEMO_SLUG)
-        statements = requests.get(
-            f"{server.url}/api/v1/issues/{issue_id}/statements", timeout=10
-        ).json()
+        statements = requests.get(f"{server.url}/api/v1/issues/{issue_id}/statements", timeout=10).json()
         statement_ids = [s["id"] for s in statements]
 
         print(
@@ -420,9 +410,7 @@ def run(args: argparse.Namespace) -> None:
         with ThreadPoolExecutor(16) as pool:
             voters = list(
                 pool.map(
-                    lambda _: Voter(
-                        server.url, issue_id, statement_ids, random.Random(rng.random())
-                    ),
+                    lambda _: Voter(server.url, issue_id, statement_ids, random.Random(rng.random())),
                     range(args.voters),
                 )
             )
@@ -529,18 +517,9 @@ def report(args, acks, failures: int, sending: float, arrivals: list[list[Arriva
     print()
     mode = "external worker" if args.external else "embedded default"
     interval = f"{args.interval} s" if args.interval is not None else "the app's default"
-    print(
-        f"machine: {os.cpu_count()} CPU cores; {mode}; demo issue {DEMO_SLUG}; "
-        f"CLUSTERING_MIN_INTERVAL: {interval}"
-    )
-    print(
-        f"listeners: {len(arrivals)}   voters: {args.voters}   "
-        f"target rate: {args.rate} votes/s for {args.seconds} s"
-    )
-    print(
-        f"votes acknowledged: {len(acks)}   failed: {failures}   "
-        f"sustained: {len(acks) / sending:.1f} votes/s"
-    )
+    print(f"machine: {os.cpu_count()} CPU cores; {mode}; demo issue {DEMO_SLUG}; CLUSTERING_MIN_INTERVAL: {interval}")
+    print(f"listeners: {len(arrivals)}   voters: {args.voters}   target rate: {args.rate} votes/s for {args.seconds} s")
+    print(f"votes acknowledged: {len(acks)}   failed: {failures}   sustained: {len(acks) / sending:.1f} votes/s")
     print(f"opinion_map pushes per listener: {ticks}")
     if len(lat):
         p50, p95 = np.percentile(lat, [50, 95])
@@ -579,10 +558,7 @@ def report_server(server: Server) -> None:
     """Where the server's time per tick went, from its DEBUG lines (see RecomputeScheduler)."""
     server.log.flush()
     pattern = re.compile(r"computed in ([0-9.]+) s, published in ([0-9.]+) s")
-    ticks = [
-        tuple(map(float, m.groups()))
-        for m in pattern.finditer((server.tmp / "server.log").read_text())
-    ]
+    ticks = [tuple(map(float, m.groups())) for m in pattern.finditer((server.tmp / "server.log").read_text())]
     if ticks:
         computed, published = np.array(ticks).T
         print(
@@ -604,18 +580,10 @@ def main() -> None:
         help="processes the listeners are shared out between (one asyncio loop each)",
     )
     parser.add_argument("--voters", type=int, default=300, help="simulated participants")
-    parser.add_argument(
-        "--interval", type=float, default=None, help="CLUSTERING_MIN_INTERVAL for the server"
-    )
-    parser.add_argument(
-        "--database", default=None, help="a database URL to use instead of a temporary SQLite file"
-    )
-    parser.add_argument(
-        "--tick-log", action="store_true", help="report the server's recompute and publish times"
-    )
-    parser.add_argument(
-        "--external", action="store_true", help="recompute in `agora worker` (Redis on 127.0.0.1)"
-    )
+    parser.add_argument("--interval", type=float, default=None, help="CLUSTERING_MIN_INTERVAL for the server")
+    parser.add_argument("--database", default=None, help="a database URL to use instead of a temporary SQLite file")
+    parser.add_argument("--tick-log", action="store_true", help="report the server's recompute and publish times")
+    parser.add_argument("--external", action="store_true", help="recompute in `agora worker` (Redis on 127.0.0.1)")
     parser.add_argument(
         "--profile",
         default=None,

@@ -89,9 +89,7 @@ def _nearest(points: Array2D, centers: Array2D) -> IntArray:
     return codes.astype(np.int64)
 
 
-def _weighted_centers(
-    points: Array2D, weights: Array1D, labels: IntArray, c: int
-) -> tuple[Array2D, Array1D]:
+def _weighted_centers(points: Array2D, weights: Array1D, labels: IntArray, c: int) -> tuple[Array2D, Array1D]:
     ok = labels >= 0
     lab, w = labels[ok], weights[ok]
     tot = np.bincount(lab, weights=w, minlength=c)
@@ -399,5 +397,3 @@ def match_group_ids(
 
 def distinct_count(points: Array2D) -> int:
     return len(_first_distinct(points))
-
-

@@ -133,9 +133,7 @@ def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> Vot
     )
 
 
-def in_conversation(
-    matrix: VoteMatrix, previous_in_conv: IntArray | None = None
-) -> NDArray[np.bool_]:
+def in_conversation(matrix: VoteMatrix, previous_in_conv: IntArray | None = None) -> NDArray[np.bool_]:
     """Participants placed on the map (pol.is ``in-conv``), as a row mask.
 
     A participant is in once they voted on ``min(7, n_statements)`` statements (raw

@@ -177,9 +177,7 @@ def fit_pca(
                 comps[i] = v[:, i]
         comps[:, matrix.excluded] = 0.0
     if previous_components:
-        prev = np.array(
-            [previous_components.get(int(t), (0.0, 0.0)) for t in matrix.statement_ids]
-        ).reshape(m, N_COMPS)
+        prev = np.array([previous_components.get(int(t), (0.0, 0.0)) for t in matrix.statement_ids]).reshape(m, N_COMPS)
     else:
         prev = None
     for i in range(N_COMPS):
@@ -188,9 +186,7 @@ def fit_pca(
     return PCAResult(center_=center, components_=comps, eigenvalues_=eigvals), s
 
 
-def project_participants(
-    matrix: VoteMatrix, pca: PCAResult, centred: sp.csr_matrix
-) -> Array2D:
+def project_participants(matrix: VoteMatrix, pca: PCAResult, centred: sp.csr_matrix) -> Array2D:
     """Sparsity-aware participant projections.
 
     ``p_i = sum_j (x_ij - center_j) pc_j * sqrt(m / max(n_votes_i, 1))`` where ``n_votes_i``

@@ -30,9 +30,7 @@ def prop_test(succ: FloatArray, n: FloatArray) -> FloatArray:
     return 2.0 * np.sqrt(n) * (succ / n - 0.5)
 
 
-def two_prop_test(
-    succ_in: FloatArray, succ_out: FloatArray, pop_in: FloatArray, pop_out: FloatArray
-) -> FloatArray:
+def two_prop_test(succ_in: FloatArray, succ_out: FloatArray, pop_in: FloatArray, pop_out: FloatArray) -> FloatArray:
     """Two-proportion z with pseudo-counts; 0 when the pooled rate is 1 (stats.clj)."""
     s1 = np.asarray(succ_in, dtype=np.float64) + 1.0
     s2 = np.asarray(succ_out, dtype=np.float64) + 1.0
@@ -40,8 +38,12 @@ def two_prop_test(
     n2 = np.asarray(pop_out, dtype=np.float64) + 1.0
     p_hat = (s1 + s2) / (n1 + n2)
     var = p_hat * (1.0 - p_hat) * (1.0 / n1 + 1.0 / n2)
-    z = np.divide(s1 / n1 - s2 / n2, np.sqrt(np.maximum(var, 0.0)),
-                  out=np.zeros(np.broadcast(s1, s2, n1, n2).shape), where=var > 0)
+    z = np.divide(
+        s1 / n1 - s2 / n2,
+        np.sqrt(np.maximum(var, 0.0)),
+        out=np.zeros(np.broadcast(s1, s2, n1, n2).shape),
+        where=var > 0,
+    )
     return np.where(p_hat == 1.0, 0.0, z)
 
 
@@ -135,10 +137,17 @@ def representative_statements(
     out: list[list[Repness]] = []
     for g in range(k):
         st = {
-            "na": na[g].tolist(), "nd": nd[g].tolist(), "ns": ns[g].tolist(),
-            "pa": pa[g].tolist(), "pd": pd[g].tolist(), "pat": pat[g].tolist(),
-            "pdt": pdt[g].tolist(), "ra": ra[g].tolist(), "rd": rd[g].tolist(),
-            "rat": rat[g].tolist(), "rdt": rdt[g].tolist(),
+            "na": na[g].tolist(),
+            "nd": nd[g].tolist(),
+            "ns": ns[g].tolist(),
+            "pa": pa[g].tolist(),
+            "pd": pd[g].tolist(),
+            "pat": pat[g].tolist(),
+            "pdt": pdt[g].tolist(),
+            "ra": ra[g].tolist(),
+            "rd": rd[g].tolist(),
+            "rat": rat[g].tolist(),
+            "rdt": rdt[g].tolist(),
         }
         # best-agree (repness.clj beats-best-agr?), a sequential scan in tid order.
         ba: int | None = None
@@ -147,8 +156,10 @@ def representative_statements(
             if a == 0 and d == 0:
                 continue
             if ba is not None and st["ra"][ba] > 1.0:
-                better = (st["ra"][j] * st["rat"][j] * st["pa"][j] * st["pat"][j]
-                          > st["ra"][ba] * st["rat"][ba] * st["pa"][ba] * st["pat"][ba])
+                better = (
+                    st["ra"][j] * st["rat"][j] * st["pa"][j] * st["pat"][j]
+                    > st["ra"][ba] * st["rat"][ba] * st["pa"][ba] * st["pat"][ba]
+                )
             elif ba is not None:
                 better = st["pa"][j] * st["pat"][j] > st["pa"][ba] * st["pat"][ba]
             else:
@@ -183,9 +194,7 @@ def representative_statements(
         if best_agree is not None:
             reps.insert(0, best_agree)
         reps = reps[:REP_LIMIT]
-        reps = [r for r in reps if r.repful_for == "agree"] + [
-            r for r in reps if r.repful_for == "disagree"
-        ]
+        reps = [r for r in reps if r.repful_for == "agree"] + [r for r in reps if r.repful_for == "disagree"]
         out.append(reps)
     return out
 
@@ -210,10 +219,9 @@ def consensus_statements(
         z = prop_test(succ, ns)
         cand = np.flatnonzero((p > 0.5) & (z > Z_90))
         cand = cand[np.argsort(-(p[cand] * z[cand]), kind="stable")][:CONSENSUS_LIMIT]
-        result.append([
-            ConsensusStatement(int(sids[j]), int(succ[j]), int(ns[j]), float(p[j]), float(z[j]))
-            for j in cand
-        ])
+        result.append(
+            [ConsensusStatement(int(sids[j]), int(succ[j]), int(ns[j]), float(p[j]), float(z[j])) for j in cand]
+        )
     return result[0], result[1]
 
 

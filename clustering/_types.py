@@ -208,8 +208,6 @@ class OpinionMap:
                 "agree": [int(t) for t in self.consensus.agree],
                 "disagree": [int(t) for t in self.consensus.disagree],
             },
-            "group_aware_consensus": {
-                str(t): float(v) for t, v in self.group_aware_consensus.items()
-            },
+            "group_aware_consensus": {str(t): float(v) for t, v in self.group_aware_consensus.items()},
             "priorities": {str(t): float(v) for t, v in self.priorities.items()},
         }

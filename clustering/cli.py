@@ -114,8 +114,7 @@ def load_opendata(folder: Path) -> Conversation:
             reader = csv.DictReader(f)
             rows = [(r["voter-id"], r["comment-id"], r["vote"], r["timestamp"]) for r in reader]
         arr = np.array(rows, dtype=np.float64).reshape(-1, 4) if rows else np.zeros((0, 4))
-        votes = VoteTable(arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64),
-                          arr[:, 2].astype(np.int8), arr[:, 3])
+        votes = VoteTable(arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2].astype(np.int8), arr[:, 3])
     elif pv.exists():
         p_list, s_list, v_list = [], [], []
         for row in pv_rows:
@@ -124,8 +123,7 @@ def load_opendata(folder: Path) -> Conversation:
                     p_list.append(_int(row[0]))
                     s_list.append(tid)
                     v_list.append(_int(row[i]))
-        votes = VoteTable(np.array(p_list, np.int64), np.array(s_list, np.int64),
-                          np.array(v_list, np.int8))
+        votes = VoteTable(np.array(p_list, np.int64), np.array(s_list, np.int64), np.array(v_list, np.int8))
     else:
         raise FileNotFoundError(f"{folder}: neither votes.csv nor participants-votes.csv")
     return Conversation(
@@ -160,8 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     start = time.perf_counter()
     result = compute_opinion_map(
-        conv.votes, conv.statement_ids, conv.excluded,
-        max_groups=args.max_groups, meta_statement_ids=conv.meta,
+        conv.votes,
+        conv.statement_ids,
+        conv.excluded,
+        max_groups=args.max_groups,
+        meta_statement_ids=conv.meta,
     )
     seconds = time.perf_counter() - start
     if args.json:
@@ -169,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         out["seconds"] = seconds
         print(json.dumps(out))
         return 0
-    print(f"{len(result.participant_ids)} participants, {len(result.in_conv_ids)} on the map, "
-          f"{len(result.statement_ids)} statements voted on, k = {result.k} ({seconds:.3f} s)")
+    print(
+        f"{len(result.participant_ids)} participants, {len(result.in_conv_ids)} on the map, "
+        f"{len(result.statement_ids)} statements voted on, k = {result.k} ({seconds:.3f} s)"
+    )
     for g in result.groups:
         print(f"\nGroup {g.id}: {len(g.members)} participants")
         for r in g.representative:

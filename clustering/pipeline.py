@@ -206,12 +206,15 @@ def compute_opinion_map(
     col_of = np.searchsorted(sids, all_statements)
     voted = (
         (col_of < m) & (sids[np.minimum(col_of, max(m - 1, 0))] == all_statements)
-        if m else np.zeros(len(all_statements), bool)
+        if m
+        else np.zeros(len(all_statements), bool)
     )
+
     def _spread(x: np.ndarray) -> np.ndarray:
         out = np.zeros(len(all_statements))
         out[voted] = x[col_of[voted]]
         return out
+
     prio = priorities(
         _spread(agree.sum(0).astype(np.float64)),
         _spread(disagree.sum(0).astype(np.float64)),
@@ -250,9 +253,9 @@ def compute_opinion_map(
             "pc2": pca.components_[1].tolist(),
         },
         "base_clusters": _clustering_state(base, in_pids) if base is not None else {},
-        "group_clusterings": {
-            str(kk): _clustering_state(cl, base.ids) for kk, cl in clusterings.items()
-        } if base is not None else {},
+        "group_clusterings": {str(kk): _clustering_state(cl, base.ids) for kk, cl in clusterings.items()}
+        if base is not None
+        else {},
         "k_smoother": smoother if chosen is not None else prev.get("k_smoother"),
         "groups": {
             "id": [int(g.id) for g in groups],

@@ -26,7 +26,10 @@ from .pipeline import compute_opinion_map
 
 
 def tick_boundaries(
-    timestamps: np.ndarray, *, ticks: int | None = None, tick_seconds: float | None = None,
+    timestamps: np.ndarray,
+    *,
+    ticks: int | None = None,
+    tick_seconds: float | None = None,
     time_unit: float = 1000.0,
 ) -> IntArray:
     """End index (exclusive) of each batch in the time-ordered vote stream.
@@ -99,8 +102,7 @@ def iter_replay(
     for end in ends.tolist():
         ts_end = None if stamps is None else stamps[:end]
         prefix = VoteTable(pids[:end], sids[:end], vals[:end], ts_end)
-        result = compute_opinion_map(prefix, statement_ids, excluded_statement_ids,
-                                     previous_state=state, **kwargs)
+        result = compute_opinion_map(prefix, statement_ids, excluded_statement_ids, previous_state=state, **kwargs)
         state = result.state
         yield result
 
@@ -140,8 +142,15 @@ def replay_conversation(
         The last tick's result; its ``state`` carries the whole history.
     """
     result = None
-    for tick in iter_replay(votes, statement_ids, excluded_statement_ids, ticks=ticks,
-                            tick_seconds=tick_seconds, time_unit=time_unit, **kwargs):
+    for tick in iter_replay(
+        votes,
+        statement_ids,
+        excluded_statement_ids,
+        ticks=ticks,
+        tick_seconds=tick_seconds,
+        time_unit=time_unit,
+        **kwargs,
+    ):
         result = tick
     if result is None:  # no votes: one (empty) tick
         result = compute_opinion_map(votes, statement_ids, excluded_statement_ids, **kwargs)

@@ -40,9 +40,7 @@ def _react(app: Flask, what: str, work) -> None:
             current_app.logger.exception("Reacting to %s failed", what)
 
 
-def on_stage_changed(
-    sender: Flask, *, issue_id: int, stage: str, changed_at: datetime, **_: object
-) -> None:
+def on_stage_changed(sender: Flask, *, issue_id: int, stage: str, changed_at: datetime, **_: object) -> None:
     from app.services import following as following_service
     from app.services import responses as responses_service
 
@@ -82,8 +80,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(responses_for_issue, "issue_ministry_responses")
     app.add_template_global(can_publish_response, "can_publish_response")
     app.add_template_global(group_label, "group_label")
-    app.add_template_filter(
-        lambda ids: ", ".join(group_label(i) for i in ids or ()), "group_labels"
-    )
+    app.add_template_filter(lambda ids: ", ".join(group_label(i) for i in ids or ()), "group_labels")
     app.add_template_global(KIND_LABELS, "response_kind_labels")
     app.add_template_global(VERDICT_LABELS, "verdict_labels")

@@ -53,9 +53,7 @@ def _entries(issue: Issue) -> list[tuple[str, datetime, str, str]]:
             )
         )
         for extension in response.extensions:
-            title = _(
-                "%(name)s extended to %(due)s", name=name, due=format_datetime(extension.new_due_at)
-            )
+            title = _("%(name)s extended to %(due)s", name=name, due=format_datetime(extension.new_due_at))
             entries.append(
                 (
                     _tag(issue, f"extension-{extension.id}"),

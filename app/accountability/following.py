@@ -35,10 +35,7 @@ def follow(slug: str):
     except IntegrityError:  # the same address signed up in a parallel request: that one counts
         db.session.rollback()
     flash(
-        _(
-            "Almost done: we sent you an email. "
-            "Open the link in it to confirm that you follow this issue."
-        ),
+        _("Almost done: we sent you an email. Open the link in it to confirm that you follow this issue."),
         "success",
     )
     return redirect(url_for("pages.issue", slug=issue.slug) + "#follow")
@@ -63,9 +60,7 @@ def unsubscribe(token: str):
     """One-click unsubscribe: a POST (the email's button or a mail client) unsubscribes."""
     if request.method == "GET":
         follower = following.follower_for_unsubscribe(token)
-        return render_template(
-            "accountability/unsubscribe.html", token=token, follower=follower, done=False
-        )
+        return render_template("accountability/unsubscribe.html", token=token, follower=follower, done=False)
     issue = following.unsubscribe(token)
     db.session.commit()
     return render_template("accountability/unsubscribe.html", token=token, issue=issue, done=True)

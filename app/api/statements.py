@@ -22,9 +22,7 @@ def statements(issue_id: int):
     """The statements this viewer may see: citizens the visible ones, facilitators all of them."""
     issue = get_issue(issue_id)
     found = db.session.scalars(
-        select(Statement)
-        .where(Statement.issue_id == issue.id, visible_to_viewer(issue))
-        .order_by(Statement.id)
+        select(Statement).where(Statement.issue_id == issue.id, visible_to_viewer(issue)).order_by(Statement.id)
     )
     return jsonify([serialize_statement(statement) for statement in found])
 

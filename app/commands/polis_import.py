@@ -42,9 +42,7 @@ def run_import(folder: Path, *, slug: str, title: str, **issue_fields: object) -
 @click.command("import-polis")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", required=True, help="The new issue's title.")
-@click.option(
-    "--slug", default=None, help="The new issue's URL slug (default: from the folder name)."
-)
+@click.option("--slug", default=None, help="The new issue's URL slug (default: from the folder name).")
 @with_appcontext
 def import_polis_command(folder: Path, title: str, slug: str | None) -> None:
     """Import a pol.is export (comments.csv + votes.csv or participants-votes.csv) as an issue."""

@@ -12,9 +12,7 @@ from app.services.outbox import send_due
 
 @click.command("send-mail")
 @click.option("--loop", is_flag=True, help="Keep polling instead of sending once.")
-@click.option(
-    "--interval", default=2.0, show_default=True, help="Seconds between polls with --loop."
-)
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls with --loop.")
 @with_appcontext
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the queued emails over SMTP (retries failures later; never sends one twice)."""

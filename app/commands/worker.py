@@ -21,13 +21,9 @@ def worker_command() -> None:
     """
     app = current_app._get_current_object()
     if app.config["CLUSTERING_MODE"] != "external":
-        raise click.UsageError(
-            "Set CLUSTERING_MODE=external: in the embedded mode `agora serve` recomputes itself."
-        )
+        raise click.UsageError("Set CLUSTERING_MODE=external: in the embedded mode `agora serve` recomputes itself.")
     if not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
-        raise click.UsageError(
-            "Set SOCKETIO_MESSAGE_QUEUE (e.g. redis://...): the worker broadcasts through it."
-        )
+        raise click.UsageError("Set SOCKETIO_MESSAGE_QUEUE (e.g. redis://...): the worker broadcasts through it.")
     scheduler = scheduler_of(app)
     # SIGTERM (docker stop) ends the loop after the recompute in progress.
     signal.signal(signal.SIGTERM, lambda *_: scheduler.stop())

@@ -31,6 +31,7 @@ def _committed(form, save, message: str, target: str):
 
 # Research documents -------------------------------------------------------------------------
 
+
 @bp.get("/issues/<slug>/research")
 def research_list(slug: str):
     issue = get_issue_by_slug(slug)
@@ -44,9 +45,15 @@ def research_new(slug: str):
     if form.validate_on_submit():
         response, status = _committed(
             form,
-            lambda: research.publish(issue, title=form.title.data.strip(), body=form.body.data,
-                                     summary=form.summary.data or "", actor_id=current_user_id()),
-            _("The research document was published."), url_for("console.research_list", slug=issue.slug),
+            lambda: research.publish(
+                issue,
+                title=form.title.data.strip(),
+                body=form.body.data,
+                summary=form.summary.data or "",
+                actor_id=current_user_id(),
+            ),
+            _("The research document was published."),
+            url_for("console.research_list", slug=issue.slug),
         )
         if response:
             return response
@@ -63,9 +70,16 @@ def research_edit(slug: str, document_id: int):
     if form.validate_on_submit():
         response, status = _committed(
             form,
-            lambda: research.revise(issue, document, title=form.title.data.strip(), body=form.body.data,
-                                    summary=form.summary.data or "", actor_id=current_user_id()),
-            _("A new revision was saved."), url_for("console.research_list", slug=issue.slug),
+            lambda: research.revise(
+                issue,
+                document,
+                title=form.title.data.strip(),
+                body=form.body.data,
+                summary=form.summary.data or "",
+                actor_id=current_user_id(),
+            ),
+            _("A new revision was saved."),
+            url_for("console.research_list", slug=issue.slug),
         )
         if response:
             return response
@@ -79,6 +93,7 @@ def _posted() -> bool:
 
 
 # Discussion topics -------------------------------------------------------------------------
+
 
 @bp.route("/issues/<slug>/topics", methods=["GET", "POST"])
 def topics(slug: str):
@@ -101,6 +116,7 @@ def _statement_choices(issue) -> list[SelectChoice]:
 
 
 # ORID records -----------------------------------------------------------------------------
+
 
 def _orid_choices(issue, form: OridForm) -> None:
     statement_choices = _statement_choices(issue)
@@ -142,13 +158,17 @@ def orid_edit(slug: str, record_id: int | None = None):
         response, status = _committed(
             form,
             lambda: orid.save(
-                issue, record, title=form.title.data.strip(), held_at=to_utc(form.held_at.data),
+                issue,
+                record,
+                title=form.title.data.strip(),
+                held_at=to_utc(form.held_at.data),
                 texts={part: getattr(form, part.value).data or "" for part in OridPart},
                 statement_ids={part: getattr(form, f"{part.value}_statements").data for part in OridPart},
                 group_ids={part: getattr(form, f"{part.value}_groups").data for part in OridPart},
                 actor_id=current_user_id(),
             ),
-            _("The meeting record was saved."), url_for("console.orid_list", slug=issue.slug),
+            _("The meeting record was saved."),
+            url_for("console.orid_list", slug=issue.slug),
         )
         if response:
             return response
@@ -160,6 +180,7 @@ def orid_edit(slug: str, record_id: int | None = None):
 
 
 # Decision record --------------------------------------------------------------------------
+
 
 @bp.get("/issues/<slug>/decisions")
 def decision_list(slug: str):
@@ -173,10 +194,14 @@ def decision_edit(slug: str, proposal_id: int | None = None):
     issue = get_issue_by_slug(slug)
     proposal = decisions.get_proposal(issue, proposal_id) if proposal_id is not None else None
     if proposal is not None and not _posted():
-        form = DecisionForm(data={
-            "title": proposal.title, "outcome": proposal.outcome.value, "reasons": proposal.reasons,
-            "statements": [s.id for s in proposal.statements],
-        })
+        form = DecisionForm(
+            data={
+                "title": proposal.title,
+                "outcome": proposal.outcome.value,
+                "reasons": proposal.reasons,
+                "statements": [s.id for s in proposal.statements],
+            }
+        )
     else:
         form = DecisionForm()
     form.statements.choices = _statement_choices(issue)
@@ -185,10 +210,16 @@ def decision_edit(slug: str, proposal_id: int | None = None):
         response, status = _committed(
             form,
             lambda: decisions.save(
-                issue, proposal, title=form.title.data.strip(), outcome=DecisionOutcome(form.outcome.data),
-                reasons=form.reasons.data, statement_ids=form.statements.data, actor_id=current_user_id(),
+                issue,
+                proposal,
+                title=form.title.data.strip(),
+                outcome=DecisionOutcome(form.outcome.data),
+                reasons=form.reasons.data,
+                statement_ids=form.statements.data,
+                actor_id=current_user_id(),
             ),
-            _("The decision was recorded."), url_for("console.decision_list", slug=issue.slug),
+            _("The decision was recorded."),
+            url_for("console.decision_list", slug=issue.slug),
         )
         if response:
             return response

@@ -66,21 +66,26 @@ class IssueForm(FlaskForm):
     description = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=50000)])
     steward_agency = StringField(_l("Steward agency"), validators=[Length(max=200)])
     statement_max_length = IntegerField(
-        _l("Longest statement (characters)"), default=280,
+        _l("Longest statement (characters)"),
+        default=280,
         validators=[InputRequired(_l("Enter a number.")), NumberRange(20, 2000, _l("Choose between 20 and 2000."))],
     )
     inform_response_days = IntegerField(
-        _l("Days the ministry has to respond once inform opens"), default=7,
+        _l("Days the ministry has to respond once inform opens"),
+        default=7,
         validators=[InputRequired(_l("Enter a number.")), NumberRange(1, 365, _l("Choose between 1 and 365."))],
     )
     final_response_days = IntegerField(
-        _l("Days the ministry has for the final response once response opens"), default=60,
+        _l("Days the ministry has for the final response once response opens"),
+        default=60,
         validators=[InputRequired(_l("Enter a number.")), NumberRange(1, 365, _l("Choose between 1 and 365."))],
     )
     moderation_mode = SelectField(
         _l("Moderation"),
-        choices=[SelectChoice(ModerationMode.LAZY.value, _l("Lazy: new statements are shown until rejected")),
-                 SelectChoice(ModerationMode.STRICT.value, _l("Strict: new statements are hidden until accepted"))],
+        choices=[
+            SelectChoice(ModerationMode.LAZY.value, _l("Lazy: new statements are shown until rejected")),
+            SelectChoice(ModerationMode.STRICT.value, _l("Strict: new statements are hidden until accepted")),
+        ],
         default=ModerationMode.LAZY.value,
     )
     stages = FieldList(FormField(StageForm))
@@ -126,9 +131,11 @@ class DecisionForm(FlaskForm):
     title = StringField(_l("Proposal"), validators=[InputRequired(_l("Name the proposal.")), Length(max=300)])
     outcome = SelectField(
         _l("Outcome"),
-        choices=[SelectChoice(DecisionOutcome.ADOPTED.value, _l("Adopted")),
-                 SelectChoice(DecisionOutcome.PARTLY_ADOPTED.value, _l("Partly adopted")),
-                 SelectChoice(DecisionOutcome.NOT_ADOPTED.value, _l("Not adopted"))],
+        choices=[
+            SelectChoice(DecisionOutcome.ADOPTED.value, _l("Adopted")),
+            SelectChoice(DecisionOutcome.PARTLY_ADOPTED.value, _l("Partly adopted")),
+            SelectChoice(DecisionOutcome.NOT_ADOPTED.value, _l("Not adopted")),
+        ],
     )
     reasons = TextAreaField(_l("Reasons (Markdown)"), validators=[InputRequired(_l("Give the reasons."))])
     statements = SelectMultipleField(_l("Statements it answers"), coerce=int)

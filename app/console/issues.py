@@ -27,12 +27,15 @@ def new_issue():
     if form.validate_on_submit():
         try:
             issue = issue_admin.create_issue(
-                title=form.title.data.strip(), slug=form.slug.data, description=form.description.data or "",
+                title=form.title.data.strip(),
+                slug=form.slug.data,
+                description=form.description.data or "",
                 steward_agency=(form.steward_agency.data or "").strip(),
                 statement_max_length=form.statement_max_length.data,
                 inform_response_days=form.inform_response_days.data,
                 final_response_days=form.final_response_days.data,
-                moderation_mode=ModerationMode(form.moderation_mode.data), actor_id=current_user_id(),
+                moderation_mode=ModerationMode(form.moderation_mode.data),
+                actor_id=current_user_id(),
             )
             db.session.commit()
         except AgoraError as error:
@@ -48,17 +51,28 @@ def new_issue():
 def edit_issue(slug: str):
     issue = get_issue_by_slug(slug)
     if request.method == "GET":
-        form = IssueForm(data={
-            "title": issue.title, "slug": issue.slug, "description": issue.description,
-            "steward_agency": issue.steward_agency, "statement_max_length": issue.statement_max_length,
-            "inform_response_days": issue.inform_response_days, "final_response_days": issue.final_response_days,
-            "moderation_mode": issue.moderation_mode.value,
-        })
+        form = IssueForm(
+            data={
+                "title": issue.title,
+                "slug": issue.slug,
+                "description": issue.description,
+                "steward_agency": issue.steward_agency,
+                "statement_max_length": issue.statement_max_length,
+                "inform_response_days": issue.inform_response_days,
+                "final_response_days": issue.final_response_days,
+                "moderation_mode": issue.moderation_mode.value,
+            }
+        )
         for stage in stages.stages_of(issue):
-            form.stages.append_entry({
-                "key": stage.key.value, "starts_at": to_local(stage.starts_at), "ends_at": to_local(stage.ends_at),
-                "description": stage.description, "voting_open": stage.voting_open,
-            })
+            form.stages.append_entry(
+                {
+                    "key": stage.key.value,
+                    "starts_at": to_local(stage.starts_at),
+                    "ends_at": to_local(stage.ends_at),
+                    "description": stage.description,
+                    "voting_open": stage.voting_open,
+                }
+            )
     else:
         form = IssueForm()
     if form.validate_on_submit():
@@ -77,10 +91,16 @@ def edit_issue(slug: str):
 def _save_issue(issue, form: IssueForm) -> None:
     actor = current_user_id()
     issue_admin.update_issue(
-        issue, actor_id=actor, title=form.title.data.strip(), slug=form.slug.data,
-        description=form.description.data or "", steward_agency=(form.steward_agency.data or "").strip(),
-        statement_max_length=form.statement_max_length.data, moderation_mode=ModerationMode(form.moderation_mode.data),
-        inform_response_days=form.inform_response_days.data, final_response_days=form.final_response_days.data,
+        issue,
+        actor_id=actor,
+        title=form.title.data.strip(),
+        slug=form.slug.data,
+        description=form.description.data or "",
+        steward_agency=(form.steward_agency.data or "").strip(),
+        statement_max_length=form.statement_max_length.data,
+        moderation_mode=ModerationMode(form.moderation_mode.data),
+        inform_response_days=form.inform_response_days.data,
+        final_response_days=form.final_response_days.data,
     )
     for entry in form.stages:
         try:
@@ -88,8 +108,13 @@ def _save_issue(issue, form: IssueForm) -> None:
         except ValueError:
             raise AgoraError("stage_unknown", _("There is no such stage."), 400) from None
         stages.update_stage(
-            issue, key, starts_at=to_utc(entry.form.starts_at.data), ends_at=to_utc(entry.form.ends_at.data),
-            description=entry.form.description.data or "", voting_open=entry.form.voting_open.data, actor_id=actor,
+            issue,
+            key,
+            starts_at=to_utc(entry.form.starts_at.data),
+            ends_at=to_utc(entry.form.ends_at.data),
+            description=entry.form.description.data or "",
+            voting_open=entry.form.voting_open.data,
+            actor_id=actor,
         )
 
 

@@ -24,8 +24,12 @@ def moderation_queue(slug: str):
 
 def _render_queue(issue, seed_form):
     return render_template(
-        "console/moderation.html", issue=issue, queue=moderation.queue(issue),
-        statements=moderation.all_statements(issue), posts=discussion.pending_posts(issue), seed_form=seed_form,
+        "console/moderation.html",
+        issue=issue,
+        queue=moderation.queue(issue),
+        statements=moderation.all_statements(issue),
+        posts=discussion.pending_posts(issue),
+        seed_form=seed_form,
     )
 
 

@@ -36,13 +36,8 @@ def _answerable(response_id: int) -> MinistryResponse:
 
 def _form_answers() -> dict[str, tuple[str, str]]:
     """{point key: (verdict, reasons)} from the ``verdict-<key>`` and ``reasons-<key>`` fields."""
-    keys = {
-        name.split("-", 1)[1] for name in request.form if name.startswith(("verdict-", "reasons-"))
-    }
-    return {
-        key: (request.form.get(f"verdict-{key}", ""), request.form.get(f"reasons-{key}", ""))
-        for key in keys
-    }
+    keys = {name.split("-", 1)[1] for name in request.form if name.startswith(("verdict-", "reasons-"))}
+    return {key: (request.form.get(f"verdict-{key}", ""), request.form.get(f"reasons-{key}", "")) for key in keys}
 
 
 @bp.get("/")
@@ -58,9 +53,7 @@ def answer(response_id: int):
     """The point-by-point form; publishing is one transaction, then followers are told."""
     response = _answerable(response_id)
     if response.answered_at is not None:
-        return redirect(
-            url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}"
-        )
+        return redirect(url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}")
     error, answers, summary = None, {}, ""
     if request.method == "POST":
         answers, summary = _form_answers(), request.form.get("summary", "")
@@ -77,9 +70,7 @@ def answer(response_id: int):
                 kind=response.kind.value,
             )
             flash(_("Your response is published."), "success")
-            return redirect(
-                url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}"
-            )
+            return redirect(url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}")
     response = get_response(response_id)  # fresh after a rollback
     return render_template(
         "ministry/answer.html",
@@ -107,9 +98,7 @@ def extend(response_id: int):
         else:
             db.session.commit()
             flash(_("The new deadline is published, with your reason."), "success")
-            return redirect(
-                url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}"
-            )
+            return redirect(url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}")
         response = get_response(response_id)
     return render_template(
         "ministry/extend.html",

@@ -41,6 +41,4 @@ class DecisionProposal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # The statements this proposal answers.
-    statements: Mapped[list[Statement]] = relationship(
-        secondary=decision_proposal_statement, order_by="Statement.id"
-    )
+    statements: Mapped[list[Statement]] = relationship(secondary=decision_proposal_statement, order_by="Statement.id")

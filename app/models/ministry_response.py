@@ -17,9 +17,7 @@ from app.services.deadlines import Badge, ResponseStatus, badge_at, status_at
 
 
 def _enum(cls: type[enum.Enum], length: int) -> Enum:
-    return Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class ResponseKind(enum.StrEnum):
@@ -58,9 +56,7 @@ class MinistryResponse(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     original_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    published_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     summary: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on render
 
     issue: Mapped[Issue] = relationship()
@@ -90,17 +86,11 @@ class ResponsePoint(db.Model):
     __tablename__ = "response_point"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("ministry_response.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("ministry_response.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[PointSource] = mapped_column(_enum(PointSource, 16))
-    statement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statement.id", ondelete="SET NULL")
-    )
-    decision_proposal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("decision_proposal.id", ondelete="SET NULL")
-    )
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statement.id", ondelete="SET NULL"))
+    decision_proposal_id: Mapped[int | None] = mapped_column(ForeignKey("decision_proposal.id", ondelete="SET NULL"))
     # The opinion groups this statement represents, as the snapshot numbered them.
     group_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     # The text answered, copied when published so the record survives later edits.
@@ -118,15 +108,11 @@ class ResponseExtension(db.Model):
     __tablename__ = "response_extension"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("ministry_response.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("ministry_response.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     previous_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     new_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[User | None] = relationship()
 

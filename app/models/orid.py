@@ -48,9 +48,7 @@ class OridLink(db.Model):
     """One statement or one opinion group (by its id in the opinion map) an ORID part discusses."""
 
     __tablename__ = "orid_link"
-    __table_args__ = (
-        CheckConstraint("(statement_id IS NULL) <> (group_id IS NULL)", name="statement_xor_group"),
-    )
+    __table_args__ = (CheckConstraint("(statement_id IS NULL) <> (group_id IS NULL)", name="statement_xor_group"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("orid_record.id", ondelete="CASCADE"), index=True)

@@ -76,9 +76,7 @@ def add_statement(slug: str):
     if is_visible_to_citizens(statement, found):
         flash(_("Thank you! Your statement was posted."), "success")
     else:
-        flash(
-            _("Thank you! Your statement will appear once a moderator has accepted it."), "success"
-        )
+        flash(_("Thank you! Your statement will appear once a moderator has accepted it."), "success")
     return redirect(url_for("pages.issue", slug=found.slug) + "#add-statement")
 
 

@@ -46,7 +46,11 @@ def research_diff(slug: str, document_id: int, old: int, new: int):
     document = research.get_document(issue, document_id)
     before, after = research.get_revision(document, old), research.get_revision(document, new)
     return render_template(
-        "process/research_diff.html", issue=issue, document=document, before=before, after=after,
+        "process/research_diff.html",
+        issue=issue,
+        document=document,
+        before=before,
+        after=after,
         lines=research.diff_lines(before, after),
     )
 
@@ -66,8 +70,14 @@ def topic(slug: str, topic_id: int):
 def _render_topic(issue, topic, error: str | None = None, draft: str = "", parent_id: int | None = None):
     staff = is_facilitator(current_user)
     return render_template(
-        "process/topic.html", issue=issue, topic=topic, threads=discussion.thread(topic, staff=staff),
-        error=error, draft=draft, error_parent_id=parent_id, staff=staff,
+        "process/topic.html",
+        issue=issue,
+        topic=topic,
+        threads=discussion.thread(topic, staff=staff),
+        error=error,
+        draft=draft,
+        error_parent_id=parent_id,
+        staff=staff,
     )
 
 

@@ -31,9 +31,13 @@ def describe(entry: ActivityLog) -> str:
         "issue_created": lambda: _("The issue was opened."),
         "issue_updated": lambda: _("The issue's details were edited."),
         "stage_opened": lambda: (
-            _("Stage “%(stage)s” opened (was “%(previous)s”).", stage=stage_label(p["stage"]),
-              previous=stage_label(p["previous"]))
-            if p.get("previous") else _("Stage “%(stage)s” opened.", stage=stage_label(p["stage"]))
+            _(
+                "Stage “%(stage)s” opened (was “%(previous)s”).",
+                stage=stage_label(p["stage"]),
+                previous=stage_label(p["previous"]),
+            )
+            if p.get("previous")
+            else _("Stage “%(stage)s” opened.", stage=stage_label(p["stage"]))
         ),
         "stage_updated": lambda: _("The plan for stage “%(stage)s” was edited.", stage=stage_label(p["stage"])),
         "statement_seeded": lambda: _("A seed statement was added (#%(id)s).", id=p.get("statement_id")),
@@ -43,7 +47,8 @@ def describe(entry: ActivityLog) -> str:
         "research_published": lambda: _("Research document “%(title)s” was published.", title=p.get("title", "")),
         "research_revised": lambda: _(
             "Research document “%(title)s” was revised (revision %(number)s).",
-            title=p.get("title", ""), number=p.get("number"),
+            title=p.get("title", ""),
+            number=p.get("number"),
         ),
         "topic_opened": lambda: _("Discussion topic “%(title)s” was opened.", title=p.get("title", "")),
         "post_moderated": lambda: _("A discussion reply was moderated: %(status)s.", status=_action_label(p)),

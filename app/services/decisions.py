@@ -32,10 +32,13 @@ def save(
 ) -> DecisionProposal:
     """Record or change the decision on one proposal; the caller commits."""
     statements = (
-        list(db.session.scalars(
-            db.select(Statement).where(Statement.issue_id == issue.id, Statement.id.in_(statement_ids))
-        ))
-        if statement_ids else []
+        list(
+            db.session.scalars(
+                db.select(Statement).where(Statement.issue_id == issue.id, Statement.id.in_(statement_ids))
+            )
+        )
+        if statement_ids
+        else []
     )
     if len(statements) != len(set(statement_ids)):
         raise AgoraError("statement_not_found", _("We could not find that statement in this issue."), 404)

@@ -61,9 +61,7 @@ def request_follow(issue: Issue, email: str, locale: str) -> IssueFollower:
     reveal who follows what; at most one confirmation email a day goes to an address.
     """
     try:
-        address = normalize_email(
-            validate_email(email.strip(), check_deliverability=False).normalized
-        )
+        address = normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
         raise AgoraError("invalid_email", _("Enter a valid email address."), 400) from None
     follower = db.session.scalar(select(IssueFollower).filter_by(issue_id=issue.id, email=address))
@@ -101,9 +99,7 @@ def follower_to_confirm(token: str) -> IssueFollower:
         raise AgoraError("bad_link", _("This link is not valid."), 400) from None
     follower = _follower_from(payload)
     if follower is None:
-        raise AgoraError(
-            "bad_link", _("This link is not valid any more. Please sign up to follow again."), 400
-        )
+        raise AgoraError("bad_link", _("This link is not valid any more. Please sign up to follow again."), 400)
     return follower
 
 
@@ -154,9 +150,7 @@ def notify_stage_changed(issue_id: int, stage: Stage | str, changed_at: datetime
         return 0
     stage = Stage(stage)
     response = db.session.scalar(
-        select(MinistryResponse)
-        .filter_by(issue_id=issue_id, answered_at=None)
-        .order_by(MinistryResponse.due_at)
+        select(MinistryResponse).filter_by(issue_id=issue_id, answered_at=None).order_by(MinistryResponse.due_at)
     )
     added = 0
     for follower in _confirmed_followers(issue_id):
@@ -223,6 +217,4 @@ def _enqueue_to(
         unsubscribe_url=unsubscribe_url if unsubscribe else None,
         **context,
     )
-    return enqueue(
-        dedupe_key=dedupe_key, to=follower.email, subject=subject, text_body=body, headers=headers
-    )
+    return enqueue(dedupe_key=dedupe_key, to=follower.email, subject=subject, text_body=body, headers=headers)

@@ -17,16 +17,28 @@ def _check_slug_free(slug: str, issue: Issue | None = None) -> None:
 
 
 def create_issue(
-    *, title: str, slug: str, description: str, steward_agency: str, statement_max_length: int,
-    moderation_mode: ModerationMode, actor_id: int | None, inform_response_days: int = 7,
+    *,
+    title: str,
+    slug: str,
+    description: str,
+    steward_agency: str,
+    statement_max_length: int,
+    moderation_mode: ModerationMode,
+    actor_id: int | None,
+    inform_response_days: int = 7,
     final_response_days: int = 60,
 ) -> Issue:
     """Add an issue with its seven stages and log it; the caller commits."""
     _check_slug_free(slug)
     issue = Issue(
-        title=title, slug=slug, description=description, steward_agency=steward_agency,
-        statement_max_length=statement_max_length, moderation_mode=moderation_mode,
-        inform_response_days=inform_response_days, final_response_days=final_response_days,
+        title=title,
+        slug=slug,
+        description=description,
+        steward_agency=steward_agency,
+        statement_max_length=statement_max_length,
+        moderation_mode=moderation_mode,
+        inform_response_days=inform_response_days,
+        final_response_days=final_response_days,
     )
     db.session.add(issue)
     db.session.flush()  # the stages (see IssueStage) and the log entry need the issue's id

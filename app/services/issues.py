@@ -26,9 +26,7 @@ class IssueCounts:
 
 def list_issues() -> list[Issue]:
     """Every issue, newest first."""
-    return list(
-        db.session.scalars(select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc()))
-    )
+    return list(db.session.scalars(select(Issue).order_by(Issue.created_at.desc(), Issue.id.desc())))
 
 
 def get_issue(issue_id: int) -> Issue:
@@ -59,9 +57,7 @@ def issue_counts(issue_ids: Iterable[int]) -> dict[int, IssueCounts]:
         ),
     ).subquery()
     participants = dict(
-        db.session.execute(select(people.c.issue_id, func.count()).group_by(people.c.issue_id))
-        .tuples()
-        .all()
+        db.session.execute(select(people.c.issue_id, func.count()).group_by(people.c.issue_id)).tuples().all()
     )
     statements = dict(
         db.session.execute(
@@ -74,11 +70,7 @@ def issue_counts(issue_ids: Iterable[int]) -> dict[int, IssueCounts]:
         .all()
     )
     votes = dict(
-        db.session.execute(
-            select(Vote.issue_id, func.count())
-            .where(Vote.issue_id.in_(ids))
-            .group_by(Vote.issue_id)
-        )
+        db.session.execute(select(Vote.issue_id, func.count()).where(Vote.issue_id.in_(ids)).group_by(Vote.issue_id))
         .tuples()
         .all()
     )

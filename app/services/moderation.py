@@ -56,12 +56,13 @@ def moderate(issue: Issue, statement_id: int, action: str, actor_id: int | None)
     else:
         statement.moderation_status = ModerationStatus.ACCEPTED
         statement.is_meta = action is ModerationAction.META
-    activity.record(
-        issue, "statement_moderated", actor_id, statement_id=statement.id, action=action.value
-    )
+    activity.record(issue, "statement_moderated", actor_id, statement_id=statement.id, action=action.value)
     db.session.commit()
     signals.statement_moderated.send(
-        current_app._get_current_object(), issue_id=issue.id, statement_id=statement.id,
-        status=statement.moderation_status.value, is_meta=statement.is_meta,
+        current_app._get_current_object(),
+        issue_id=issue.id,
+        statement_id=statement.id,
+        status=statement.moderation_status.value,
+        is_meta=statement.is_meta,
     )
     return statement

@@ -121,11 +121,7 @@ def latest_map(issue_id: int) -> MapView:
         cached = _cache.get(issue_id)
     # computed_at too, not just the tick: a database that was emptied and refilled (tests, a
     # restore) reuses issue ids and ticks.
-    if (
-        cached is not None
-        and cached.tick == row.tick
-        and cached.payload["computed_at"] == _iso(row.computed_at)
-    ):
+    if cached is not None and cached.tick == row.tick and cached.payload["computed_at"] == _iso(row.computed_at):
         return cached
     snapshot = db.session.get(OpinionSnapshot, row.id)
     view = _view_from_snapshot(snapshot)
@@ -191,24 +187,20 @@ def remember(view: MapView) -> None:
 def issues_needing_recompute() -> list[int]:
     """Issues with votes newer than their latest snapshot (to resume after a restart)."""
     newest_vote = dict(
-        db.session.execute(
-            select(VoteEvent.issue_id, func.max(VoteEvent.id)).group_by(VoteEvent.issue_id)
-        )
+        db.session.execute(select(VoteEvent.issue_id, func.max(VoteEvent.id)).group_by(VoteEvent.issue_id))
         .tuples()
         .all()
     )
     mapped = dict(
         db.session.execute(
-            select(
-                OpinionSnapshot.issue_id, func.max(OpinionSnapshot.vote_event_watermark)
-            ).group_by(OpinionSnapshot.issue_id)
+            select(OpinionSnapshot.issue_id, func.max(OpinionSnapshot.vote_event_watermark)).group_by(
+                OpinionSnapshot.issue_id
+            )
         )
         .tuples()
         .all()
     )
-    return sorted(
-        issue for issue, newest in newest_vote.items() if newest > (mapped.get(issue) or 0)
-    )
+    return sorted(issue for issue, newest in newest_vote.items() if newest > (mapped.get(issue) or 0))
 
 
 def recompute(issue_id: int) -> Recomputed | None:
@@ -228,9 +220,7 @@ def recompute(issue_id: int) -> Recomputed | None:
     )
     # The watermark is read before the votes: a vote committed in between is then included
     # without being claimed, never claimed without being included.
-    watermark = (
-        db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
-    )
+    watermark = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
     votes = _load_votes(issue_id, watermark)
     statements = _load_statements(issue)
 
@@ -245,9 +235,7 @@ def recompute(issue_id: int) -> Recomputed | None:
     )
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
-    payload = build_payload(
-        issue_id, tick, computed_at, watermark, result, statements, overall_counts(votes)
-    )
+    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, overall_counts(votes))
     viewers = _viewer_index(result)
     priorities = {str(sid): p for sid, p in result.priorities.items()}
     db.session.add(
@@ -276,9 +264,7 @@ def recompute(issue_id: int) -> Recomputed | None:
         payload,
         {
             int(p): (x, y, g)
-            for p, x, y, g in zip(
-                viewers["ids"], viewers["x"], viewers["y"], viewers["group"], strict=True
-            )
+            for p, x, y, g in zip(viewers["ids"], viewers["x"], viewers["y"], viewers["group"], strict=True)
         },
         {int(sid): p for sid, p in result.priorities.items()},
     )
@@ -305,19 +291,13 @@ class _IssueVotes:
         self.loaded_at = time.monotonic()
         self.watermark = watermark
         self.watermark_stamp = _event_stamp(watermark)
-        table = _int_rows(
-            select(Vote.participant_id, Vote.statement_id, Vote.value).where(
-                Vote.issue_id == issue_id
-            )
-        )
+        table = _int_rows(select(Vote.participant_id, Vote.statement_id, Vote.value).where(Vote.issue_id == issue_id))
         self.pids, self.sids, self.values = (
             table[:, 0].copy(),
             table[:, 1].copy(),
             table[:, 2].astype(np.int8),
         )
-        self.row_of = {
-            key: i for i, key in enumerate(zip(self.pids.tolist(), self.sids.tolist(), strict=True))
-        }
+        self.row_of = {key: i for i, key in enumerate(zip(self.pids.tolist(), self.sids.tolist(), strict=True))}
 
     def still_valid(self, watermark: int) -> bool:
         """False when too old, or when the database is no longer the one it was read from."""
@@ -389,9 +369,7 @@ def _int_rows(query: Select) -> np.ndarray:
     columns = len(query.selected_columns)
     if _is_sqlite():
         sub = query.subquery()
-        joined = db.session.scalar(
-            select(func.group_concat(func.printf(",".join(["%d"] * columns), *sub.c), ","))
-        )
+        joined = db.session.scalar(select(func.group_concat(func.printf(",".join(["%d"] * columns), *sub.c), ",")))
         if not joined:
             return np.zeros((0, columns), dtype=np.int64)
         return np.fromstring(joined, dtype=np.int64, sep=",").reshape(-1, columns)
@@ -400,11 +378,7 @@ def _int_rows(query: Select) -> np.ndarray:
 
 
 def _event_stamp(event_id: int) -> datetime | None:
-    return (
-        db.session.scalar(select(VoteEvent.created_at).where(VoteEvent.id == event_id))
-        if event_id
-        else None
-    )
+    return db.session.scalar(select(VoteEvent.created_at).where(VoteEvent.id == event_id)) if event_id else None
 
 
 def _load_votes(issue_id: int, watermark: int) -> VoteTable:
@@ -431,20 +405,13 @@ def _load_statements(issue: Issue) -> _Statements:
     if _is_sqlite():
         # As in _int_rows: one JSON array in one step instead of a GIL round trip per statement.
         packed = db.session.scalar(
-            select(func.json_group_array(func.json_array(*columns))).where(
-                Statement.issue_id == issue.id
-            )
+            select(func.json_group_array(func.json_array(*columns))).where(Statement.issue_id == issue.id)
         )
         rows = [
-            (sid, text, ModerationStatus(status), bool(meta))
-            for sid, text, status, meta in json.loads(packed or "[]")
+            (sid, text, ModerationStatus(status), bool(meta)) for sid, text, status, meta in json.loads(packed or "[]")
         ]
     else:
-        rows = (
-            db.session.execute(select(*columns).where(Statement.issue_id == issue.id))
-            .tuples()
-            .all()
-        )
+        rows = db.session.execute(select(*columns).where(Statement.issue_id == issue.id)).tuples().all()
     visible = {ModerationStatus.ACCEPTED}
     if issue.moderation_mode == ModerationMode.LAZY:
         visible.add(ModerationStatus.UNMODERATED)
@@ -452,9 +419,7 @@ def _load_statements(issue: Issue) -> _Statements:
     # rejected and meta statements are taken out. Their texts are shown only when visible.
     return _Statements(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
-        rejected=np.array(
-            [r[0] for r in rows if r[2] == ModerationStatus.REJECTED], dtype=np.int64
-        ),
+        rejected=np.array([r[0] for r in rows if r[2] == ModerationStatus.REJECTED], dtype=np.int64),
         meta=np.array([r[0] for r in rows if r[3]], dtype=np.int64),
         texts={r[0]: r[1] for r in rows if r[2] in visible},
     )
@@ -585,9 +550,7 @@ def overall_counts(votes: VoteTable) -> dict[int, tuple[int, int, int]]:
     seen = np.bincount(inverse, minlength=len(sids))
     return {
         int(s): (int(a), int(d), int(n - a - d))
-        for s, a, d, n in zip(
-            sids.tolist(), agree.tolist(), disagree.tolist(), seen.tolist(), strict=True
-        )
+        for s, a, d, n in zip(sids.tolist(), agree.tolist(), disagree.tolist(), seen.tolist(), strict=True)
     }
 
 
@@ -602,10 +565,7 @@ def _points(result: OpinionMap, positions: np.ndarray) -> dict[str, Any]:
         order = np.argsort((ids * _HASH_MULTIPLIER) % (1 << 32), kind="stable")
         keep = np.sort(order[:MAX_POINTS])
     group_of = result.group_of
-    points = [
-        [float(positions[i, 0]), float(positions[i, 1]), group_of.get(int(ids[i]))]
-        for i in keep.tolist()
-    ]
+    points = [[float(positions[i, 0]), float(positions[i, 1]), group_of.get(int(ids[i]))] for i in keep.tolist()]
     lo = positions.min(axis=0)
     hi = positions.max(axis=0)
     return {

@@ -30,9 +30,7 @@ MAX_ATTEMPTS = 10
 BATCH_SIZE = 50
 
 
-def enqueue(
-    *, dedupe_key: str, to: str, subject: str, text_body: str, headers: dict[str, str] | None = None
-) -> bool:
+def enqueue(*, dedupe_key: str, to: str, subject: str, text_body: str, headers: dict[str, str] | None = None) -> bool:
     """Add a message unless one with ``dedupe_key`` exists (not committed); True when added."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -89,9 +87,7 @@ def build_message(row: OutboxEmail, sender: str) -> EmailMessage:
     message["To"] = row.to
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
-    message["Message-ID"] = make_msgid(
-        idstring=f"outbox{row.id}", domain=sender.rpartition("@")[2] or None
-    )
+    message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=sender.rpartition("@")[2] or None)
     for name, value in (row.headers or {}).items():
         message[name] = value
     message.set_content(row.text_body)
@@ -100,9 +96,7 @@ def build_message(row: OutboxEmail, sender: str) -> EmailMessage:
 
 def _connect() -> smtplib.SMTP:
     config = current_app.config
-    smtp = smtplib.SMTP(
-        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT", 10)
-    )
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT", 10))
     if config["MAIL_USE_TLS"]:
         smtp.starttls()
     if config["MAIL_USERNAME"]:
@@ -156,8 +150,6 @@ def _send_batch(ids: list[int], report: SendReport) -> None:
 def _record_failure(ids: list[int], error: Exception) -> None:
     """Keep the error; the claim already scheduled the retry."""
     message = f"{type(error).__name__}: {error}"[:1000]
-    db.session.execute(
-        update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(last_error=message)
-    )
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(last_error=message))
     db.session.commit()
     current_app.logger.warning("Email delivery failed for %d message(s): %s", len(ids), message)

@@ -40,7 +40,8 @@ def stats(issue: Issue) -> ParticipationStats:
     bucket = case(
         *[
             ((per_participant.c.n >= low) & (per_participant.c.n <= high), f"{low}–{high}" if low != high else str(low))
-            for low, high in BUCKETS if high is not None
+            for low, high in BUCKETS
+            if high is not None
         ],
         else_=f"{BUCKETS[-1][0]}+",
     )
@@ -51,14 +52,17 @@ def stats(issue: Issue) -> ParticipationStats:
         day = func.to_char(func.timezone("UTC", VoteEvent.created_at), "YYYY-MM-DD")
     else:  # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS"
         day = func.substr(VoteEvent.created_at, 1, 10)
-    per_day = db.session.execute(
-        select(day, func.count()).where(VoteEvent.issue_id == issue.id).group_by(day).order_by(day)
-    ).tuples().all()
+    per_day = (
+        db.session.execute(select(day, func.count()).where(VoteEvent.issue_id == issue.id).group_by(day).order_by(day))
+        .tuples()
+        .all()
+    )
 
     status_key = case((Statement.is_meta, "meta"), else_=cast(Statement.moderation_status, String(16)))
     by_status = dict(
         db.session.execute(select(status_key, func.count()).where(Statement.issue_id == issue.id).group_by(status_key))
-        .tuples().all()
+        .tuples()
+        .all()
     )
     votes = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.issue_id == issue.id)) or 0
     return ParticipationStats(
@@ -69,7 +73,11 @@ def stats(issue: Issue) -> ParticipationStats:
         votes_per_participant=[(label, bucket_counts.get(label, 0)) for label in labels],
         statements_by_status={
             key: by_status.get(key, 0)
-            for key in (ModerationStatus.ACCEPTED.value, ModerationStatus.UNMODERATED.value,
-                        ModerationStatus.REJECTED.value, "meta")
+            for key in (
+                ModerationStatus.ACCEPTED.value,
+                ModerationStatus.UNMODERATED.value,
+                ModerationStatus.REJECTED.value,
+                "meta",
+            )
         },
     )

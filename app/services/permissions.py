@@ -72,4 +72,3 @@ def refuse_unless(*roles: Role) -> Any:
 def current_user_id() -> int | None:
     """The logged-in user's id, for activity logs and authorship."""
     return current_user.id if current_user.is_authenticated else None
-

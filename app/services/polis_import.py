@@ -85,9 +85,7 @@ def read_export(folder: Path) -> PolisExport:
     return export
 
 
-def import_export(
-    export: PolisExport, *, slug: str, title: str, **issue_fields: object
-) -> ImportSummary:
+def import_export(export: PolisExport, *, slug: str, title: str, **issue_fields: object) -> ImportSummary:
     """Create the issue, participants, statements, vote events and current votes; commit once."""
     issue = Issue(
         slug=slug,
@@ -98,13 +96,8 @@ def import_export(
     db.session.add(issue)
     db.session.flush()
 
-    pids = sorted(
-        {c.author_pid for c in export.comments if c.author_pid is not None}
-        | {e[1] for e in export.events}
-    )
-    participant_ids = _insert_returning_ids(
-        Participant, [{"xid": f"polis:{slug}:{pid}"} for pid in pids], key="xid"
-    )
+    pids = sorted({c.author_pid for c in export.comments if c.author_pid is not None} | {e[1] for e in export.events})
+    participant_ids = _insert_returning_ids(Participant, [{"xid": f"polis:{slug}:{pid}"} for pid in pids], key="xid")
     pid_to_id = {pid: participant_ids[f"polis:{slug}:{pid}"] for pid in pids}
 
     statement_rows = []
@@ -118,9 +111,7 @@ def import_export(
         statement_rows.append(
             {
                 "issue_id": issue.id,
-                "author_id": pid_to_id.get(comment.author_pid)
-                if comment.author_pid is not None
-                else None,
+                "author_id": pid_to_id.get(comment.author_pid) if comment.author_pid is not None else None,
                 "text": comment.text,
                 "normalized_text": normalized,
                 "created_at": comment.created_at,
@@ -175,9 +166,7 @@ def _insert_returning_ids(model, rows: list[dict], *, key: str) -> dict:
     ids = {}
     column = getattr(model, key)
     for start in range(0, len(rows), _BATCH):
-        result = db.session.execute(
-            insert(model).returning(column, model.id), rows[start : start + _BATCH]
-        )
+        result = db.session.execute(insert(model).returning(column, model.id), rows[start : start + _BATCH])
         ids.update(dict(result.tuples().all()))
     return ids
 
@@ -288,10 +277,6 @@ def _read_participants_votes(path: Path, tids: set[int]) -> list[tuple[datetime,
                 continue
             tid = int(column)
             if tid not in tids:
-                raise PolisImportError(
-                    f"{path}, line 1: column {column} is not a comment-id in comments.csv"
-                )
-            events.append(
-                (now, pid, tid, _int(path, line, f"vote for comment {tid}", cell, _VOTES))
-            )
+                raise PolisImportError(f"{path}, line 1: column {column} is not a comment-id in comments.csv")
+            events.append((now, pid, tid, _int(path, line, f"vote for comment {tid}", cell, _VOTES)))
     return events

@@ -23,8 +23,4 @@ def vote_limit() -> str:
 def participant_key() -> str:
     """Limit by participant when the session has one, else by address."""
     participant_id = current_participant_id()
-    return (
-        f"participant:{participant_id}"
-        if participant_id is not None
-        else f"ip:{get_remote_address()}"
-    )
+    return f"participant:{participant_id}" if participant_id is not None else f"ip:{get_remote_address()}"

@@ -138,9 +138,7 @@ class RecomputeScheduler:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self.run, args=(app,), name="opinion-map-recompute", daemon=True
-        )
+        self._thread = threading.Thread(target=self.run, args=(app,), name="opinion-map-recompute", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -167,9 +165,7 @@ class RecomputeScheduler:
             now = time.monotonic()
             wait = min(due_at.values(), default=now + _IDLE_WAIT) - now
             for issue_id in self.dirty.take(timeout=min(max(wait, 0.0), _IDLE_WAIT)):
-                due_at.setdefault(
-                    issue_id, max(now, last_start.get(issue_id, -math.inf) + self.min_interval)
-                )
+                due_at.setdefault(issue_id, max(now, last_start.get(issue_id, -math.inf) + self.min_interval))
             now = time.monotonic()
             for issue_id in [i for i, at in due_at.items() if at <= now]:
                 if self._stopping.is_set():
@@ -223,9 +219,7 @@ def init_app(app: Flask, publish: Callable[[Recomputed], None]) -> RecomputeSche
     embedded = app.config["CLUSTERING_MODE"] != "external"
     # `agora worker` does nothing but recompute: there the scheduler's own thread is the place.
     runner = ChildProcessRunner.for_app(app) if embedded and can_run_in_child(app) else recompute_here
-    scheduler = RecomputeScheduler(
-        make_dirty_issues(app), app.config["CLUSTERING_MIN_INTERVAL"], publish, runner
-    )
+    scheduler = RecomputeScheduler(make_dirty_issues(app), app.config["CLUSTERING_MIN_INTERVAL"], publish, runner)
     app.extensions[EXTENSION_KEY] = scheduler
     if embedded:
         background.register(app, scheduler)

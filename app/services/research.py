@@ -47,9 +47,7 @@ def revise(
     latest = document.latest
     if (latest.title, latest.body) == (title, body):
         raise AgoraError("revision_unchanged", _("Nothing changed since the last revision."), 400)
-    revision = ResearchRevision(
-        number=latest.number + 1, title=title, body=body, summary=summary, author_id=actor_id
-    )
+    revision = ResearchRevision(number=latest.number + 1, title=title, body=body, summary=summary, author_id=actor_id)
     document.revisions.append(revision)
     activity.record(issue, "research_revised", actor_id, title=title, number=revision.number)
     return revision
@@ -58,8 +56,10 @@ def revise(
 def diff_lines(old: ResearchRevision, new: ResearchRevision) -> list[tuple[str, str]]:
     """A line diff of the Markdown sources as (kind, line), kind in "add", "remove", "context", "hunk"."""
     lines = difflib.unified_diff(
-        f"# {old.title}\n\n{old.body}".splitlines(), f"# {new.title}\n\n{new.body}".splitlines(),
-        lineterm="", n=2,
+        f"# {old.title}\n\n{old.body}".splitlines(),
+        f"# {new.title}\n\n{new.body}".splitlines(),
+        lineterm="",
+        n=2,
     )
     kinds = {"+": "add", "-": "remove", " ": "context", "@": "hunk"}
     result = []

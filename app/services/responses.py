@@ -117,9 +117,7 @@ def open_response(issue: Issue, kind: ResponseKind, opened_at: datetime) -> Mini
     return response
 
 
-def open_for_stage(
-    issue_id: int, stage: Stage | str, changed_at: datetime
-) -> MinistryResponse | None:
+def open_for_stage(issue_id: int, stage: Stage | str, changed_at: datetime) -> MinistryResponse | None:
     """React to a committed stage change: open the response that stage makes due, and commit."""
     kind = KIND_FOR_STAGE.get(Stage(stage))
     issue = db.session.get(Issue, issue_id)
@@ -157,10 +155,7 @@ def _snapshot_statements(issue: Issue) -> list[_Entry] | None:
     ``group_informed_consensus``, and each group's ``representative`` statements).
     """
     snapshot = db.session.scalar(
-        select(OpinionSnapshot)
-        .filter_by(issue_id=issue.id)
-        .order_by(OpinionSnapshot.tick.desc())
-        .limit(1)
+        select(OpinionSnapshot).filter_by(issue_id=issue.id).order_by(OpinionSnapshot.tick.desc()).limit(1)
     )
     if snapshot is None or not isinstance(snapshot.result, dict):
         return None
@@ -175,16 +170,12 @@ def _snapshot_statements(issue: Issue) -> list[_Entry] | None:
             consensus += _items(lists)
     consensus += _items(result.get("group_informed_consensus"))
     for statement_id, shares in consensus:
-        found.setdefault(
-            statement_id, _Entry(statement_id, PointSource.CONSENSUS, [], _shares(shares))
-        )
+        found.setdefault(statement_id, _Entry(statement_id, PointSource.CONSENSUS, [], _shares(shares)))
     for group in result.get("groups") or []:
         if not isinstance(group, dict) or not isinstance(group.get("id"), int):
             continue
         for statement_id, shares in _items(group.get("representative")):
-            entry = found.setdefault(
-                statement_id, _Entry(statement_id, PointSource.GROUP, [], _shares(shares))
-            )
+            entry = found.setdefault(statement_id, _Entry(statement_id, PointSource.GROUP, [], _shares(shares)))
             if group["id"] not in entry.group_ids:
                 entry.group_ids.append(group["id"])
     return list(found.values()) or None
@@ -220,12 +211,8 @@ def _statement_points(issue: Issue, entries: list[_Entry]) -> list[PointSpec]:
     """Point specs for statements still in the opinion math (rejected and meta ones left it)."""
     statements = {
         s.id: s
-        for s in db.session.scalars(
-            select(Statement).where(Statement.id.in_([e.statement_id for e in entries]))
-        )
-        if s.issue_id == issue.id
-        and s.moderation_status != ModerationStatus.REJECTED
-        and not s.is_meta
+        for s in db.session.scalars(select(Statement).where(Statement.id.in_([e.statement_id for e in entries])))
+        if s.issue_id == issue.id and s.moderation_status != ModerationStatus.REJECTED and not s.is_meta
     }
     return [
         PointSpec(
@@ -250,9 +237,7 @@ def required_points(response: MinistryResponse) -> list[PointSpec]:
     """
     issue = response.issue
     inform = (
-        db.session.scalar(
-            select(MinistryResponse).filter_by(issue_id=issue.id, kind=ResponseKind.INFORM)
-        )
+        db.session.scalar(select(MinistryResponse).filter_by(issue_id=issue.id, kind=ResponseKind.INFORM))
         if response.kind is ResponseKind.FINAL
         else None
     )
@@ -270,8 +255,7 @@ def required_points(response: MinistryResponse) -> list[PointSpec]:
             select(DecisionProposal).filter_by(issue_id=issue.id).order_by(DecisionProposal.id)
         )
         points = [
-            PointSpec(f"proposal-{p.id}", PointSource.PROPOSAL, p.title, decision_proposal_id=p.id)
-            for p in proposals
+            PointSpec(f"proposal-{p.id}", PointSource.PROPOSAL, p.title, decision_proposal_id=p.id) for p in proposals
         ] + points
     return points
 
@@ -312,8 +296,7 @@ def publish_response(
     missing = [
         p.subject
         for p in points
-        if answers.get(p.key, ("", ""))[0] not in valid
-        or not answers.get(p.key, ("", ""))[1].strip()
+        if answers.get(p.key, ("", ""))[0] not in valid or not answers.get(p.key, ("", ""))[1].strip()
     ]
     if missing:
         listed = "; ".join(f"“{_shorten(subject)}”" for subject in missing)
@@ -379,9 +362,7 @@ def extend_response(
         raise AgoraError("reason_required", _("An extension needs a public reason."), 400)
     problem = check_extension(response.due_at, new_due_at, now or utcnow())
     if problem == "not_later":
-        raise AgoraError(
-            "not_later", _("The new deadline must be later than the current one."), 400
-        )
+        raise AgoraError("not_later", _("The new deadline must be later than the current one."), 400)
     if problem == "in_past":
         raise AgoraError("in_past", _("The new deadline must be in the future."), 400)
     extension = ResponseExtension(
@@ -416,9 +397,7 @@ def parse_status(value: str | None) -> ResponseStatus | None:
         ) from None
 
 
-def list_responses(
-    status: ResponseStatus | None = None, now: datetime | None = None
-) -> list[MinistryResponse]:
+def list_responses(status: ResponseStatus | None = None, now: datetime | None = None) -> list[MinistryResponse]:
     """Responses across issues: the most urgent unanswered first, then the latest answered."""
     now = now or utcnow()
     query = select(MinistryResponse).join(Issue)

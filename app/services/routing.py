@@ -34,25 +34,15 @@ def choose_next_statement(
     Statements the latest snapshot has not seen yet get the full new-statement boost; meta
     statements get pol.is's fixed 49. ``rng`` makes the draw reproducible in tests.
     """
-    query = select(Statement.id, Statement.is_meta).where(
-        Statement.issue_id == issue.id, citizen_visible(issue)
-    )
+    query = select(Statement.id, Statement.is_meta).where(Statement.issue_id == issue.id, citizen_visible(issue))
     if participant_id is not None:
-        query = query.where(
-            ~exists().where(
-                Vote.statement_id == Statement.id, Vote.participant_id == participant_id
-            )
-        )
-    candidates = db.session.execute(
-        query.order_by(Statement.created_at, Statement.id).limit(MAX_CANDIDATES)
-    ).all()
+        query = query.where(~exists().where(Vote.statement_id == Statement.id, Vote.participant_id == participant_id))
+    candidates = db.session.execute(query.order_by(Statement.created_at, Statement.id).limit(MAX_CANDIDATES)).all()
     if not candidates:
         return None
     priorities = routing_priorities(issue.id)
     weights = [
-        META_PRIORITY
-        if is_meta
-        else max(priorities.get(statement_id, NEW_STATEMENT_PRIORITY), _MIN_WEIGHT)
+        META_PRIORITY if is_meta else max(priorities.get(statement_id, NEW_STATEMENT_PRIORITY), _MIN_WEIGHT)
         for statement_id, is_meta in candidates
     ]
     chosen = (rng or _rng).choices(candidates, weights=weights)[0]

@@ -38,9 +38,7 @@ def voting_open(issue: Issue) -> bool:
         is_open = row.voting_open if row is not None else None
     else:
         is_open = db.session.scalar(
-            select(IssueStage.voting_open).where(
-                IssueStage.issue_id == issue.id, IssueStage.key == issue.current_stage
-            )
+            select(IssueStage.voting_open).where(IssueStage.issue_id == issue.id, IssueStage.key == issue.current_stage)
         )
     return voting_open_in(issue.current_stage, is_open)
 
@@ -101,7 +99,11 @@ def open_stage(issue: Issue, key: Stage | str, actor_id: int | None) -> IssueSta
         target.ends_at = None
     issue.current_stage = key
     activity.record(
-        issue, "stage_opened", actor_id, stage=key.value, previous=previous.value,
+        issue,
+        "stage_opened",
+        actor_id,
+        stage=key.value,
+        previous=previous.value,
         reopened=STAGE_ORDER.index(key) < STAGE_ORDER.index(previous),
     )
     db.session.commit()
@@ -128,7 +130,10 @@ def update_stage(
         )
     row = stage_row(issue, key)
     changed = (row.starts_at, row.ends_at, row.description, row.voting_open) != (
-        starts_at, ends_at, description, voting_open,
+        starts_at,
+        ends_at,
+        description,
+        voting_open,
     )
     row.starts_at, row.ends_at, row.description, row.voting_open = starts_at, ends_at, description, voting_open
     if changed:

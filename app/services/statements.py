@@ -29,9 +29,7 @@ def validate_statement_text(issue: Issue, text: object) -> str:
         raise AgoraError("statement_invalid", _("The statement must be text."), 400)
     if "\x00" in text:
         # PostgreSQL cannot store NUL characters; no keyboard types them either.
-        raise AgoraError(
-            "statement_invalid", _("The statement contains a character that is not allowed."), 400
-        )
+        raise AgoraError("statement_invalid", _("The statement contains a character that is not allowed."), 400)
     normalized = normalize_statement(text)
     if not normalized:
         raise AgoraError("statement_empty", _("Write a statement before posting it."), 400)
@@ -47,17 +45,13 @@ def validate_statement_text(issue: Issue, text: object) -> str:
             400,
         )
     if db.session.scalar(
-        select(
-            exists().where(Statement.issue_id == issue.id, Statement.normalized_text == normalized)
-        )
+        select(exists().where(Statement.issue_id == issue.id, Statement.normalized_text == normalized))
     ):
         raise _duplicate()
     return normalized
 
 
-def post_statement(
-    issue: Issue, author_id: int, text: object, *, as_staff: bool = False
-) -> Statement:
+def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool = False) -> Statement:
     """Store a statement in one transaction, then announce it with `statement_added`.
 
     A citizen's statement starts unmoderated: hidden until accepted in strict mode, shown until
@@ -92,6 +86,4 @@ def post_statement(
 
 
 def _duplicate() -> AgoraError:
-    return AgoraError(
-        "statement_duplicate", _("This statement has already been posted in this issue."), 409
-    )
+    return AgoraError("statement_duplicate", _("This statement has already been posted in this issue."), 409)

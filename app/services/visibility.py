@@ -30,9 +30,7 @@ def status_visible_to_citizens(status: ModerationStatus, mode: ModerationMode) -
 def citizen_visible(issue: Issue) -> ColumnElement[bool]:
     """SQL condition on Statement for what citizens see in this issue."""
     if issue.moderation_mode == ModerationMode.LAZY:
-        return Statement.moderation_status.in_(
-            [ModerationStatus.ACCEPTED, ModerationStatus.UNMODERATED]
-        )
+        return Statement.moderation_status.in_([ModerationStatus.ACCEPTED, ModerationStatus.UNMODERATED])
     return Statement.moderation_status == ModerationStatus.ACCEPTED
 
 

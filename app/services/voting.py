@@ -78,9 +78,7 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
             Statement.moderation_status,
         )
         .select_from(Issue)
-        .outerjoin(
-            IssueStage, and_(IssueStage.issue_id == Issue.id, IssueStage.key == Issue.current_stage)
-        )
+        .outerjoin(IssueStage, and_(IssueStage.issue_id == Issue.id, IssueStage.key == Issue.current_stage))
         .outerjoin(Statement, Statement.id == statement_id)
         .where(Issue.id == issue_id)
     ).first()
@@ -134,9 +132,7 @@ def _statement_not_found() -> AgoraError:
     return AgoraError("statement_not_found", _("We could not find that statement in this issue."), 404)
 
 
-def _write_vote(
-    issue_id: int, participant_id: int, statement_id: int, value: VoteValue
-) -> VoteResult:
+def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: VoteValue) -> VoteResult:
     """Store the vote and its event, and commit.
 
     Plain SQL statements rather than ORM objects, as in ``check_vote``: the unit of work (build
@@ -156,9 +152,7 @@ def _write_vote(
     elif stored.value == int(value):
         outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
     else:
-        db.session.execute(
-            update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now)
-        )
+        db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
         outcome, updated_at = VoteOutcome.CHANGED, now
     event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
     db.session.commit()

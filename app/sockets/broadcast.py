@@ -68,18 +68,14 @@ def publish_opinion_map(update: Recomputed) -> None:
     view = update.view
     # A separate worker process has no viewers of its own: clients then ask with where_am_i.
     you_follows = current_app.config["CLUSTERING_MODE"] != "external"
-    socketio.emit(
-        "opinion_map", {**view.payload, "you_follows": you_follows}, to=room(view.issue_id)
-    )
+    socketio.emit("opinion_map", {**view.payload, "you_follows": you_follows}, to=room(view.issue_id))
     if not you_follows:
         return
     for sid, participant_id in viewers.of(view.issue_id).items():
         if participant_id is None:
             continue
         you = view.you(participant_id, update.votes_by_participant.get(participant_id, 0))
-        socketio.emit(
-            "opinion_map_you", {"issue_id": view.issue_id, "tick": view.tick, "you": you}, to=sid
-        )
+        socketio.emit("opinion_map_you", {"issue_id": view.issue_id, "tick": view.tick, "you": you}, to=sid)
 
 
 class VoteCountsThrottle:
@@ -159,9 +155,7 @@ def on_vote_cast(sender: Flask, issue_id: int, changed: bool = True, **_: Any) -
         throttle.poke(issue_id)
 
 
-def on_statement_added(
-    sender: Flask, issue_id: int, statement_id: int, visible: bool, **_: Any
-) -> None:
+def on_statement_added(sender: Flask, issue_id: int, statement_id: int, visible: bool, **_: Any) -> None:
     # Hidden statements (strict moderation) are not announced; acceptance announces them later.
     if visible:
         _announce_statement(issue_id, statement_id)

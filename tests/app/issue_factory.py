@@ -34,9 +34,7 @@ def make_issue(app, **fields) -> int:
         return issue.id
 
 
-def make_statement(
-    app, issue_id: int, text: str, status=ModerationStatus.ACCEPTED, **fields
-) -> int:
+def make_statement(app, issue_id: int, text: str, status=ModerationStatus.ACCEPTED, **fields) -> int:
     """Store a statement and return its id."""
     with app.app_context():
         statement = Statement(
@@ -62,9 +60,7 @@ def make_participant(app) -> int:
 def make_vote(app, issue_id: int, participant_id: int, statement_id: int, value: int) -> None:
     """Store a current vote and its event."""
     with app.app_context():
-        row = dict(
-            issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=value
-        )
+        row = dict(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=value)
         db.session.add_all([Vote(**row), VoteEvent(**row)])
         db.session.commit()
 

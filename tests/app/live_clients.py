@@ -21,15 +21,11 @@ class Citizen:
         self.csrf_token: str = body["csrf_token"]
 
     def post(self, path: str, json: dict[str, Any]) -> requests.Response:
-        return self.http.post(
-            f"{self.base_url}{path}", json=json, headers={"X-CSRFToken": self.csrf_token}, timeout=5
-        )
+        return self.http.post(f"{self.base_url}{path}", json=json, headers={"X-CSRFToken": self.csrf_token}, timeout=5)
 
     def vote(self, issue_id: int, statement_id: int, vote: str) -> int:
         """Vote and return the acknowledged vote_event_id."""
-        response = self.post(
-            f"/api/v1/issues/{issue_id}/votes", {"statement_id": statement_id, "vote": vote}
-        )
+        response = self.post(f"/api/v1/issues/{issue_id}/votes", {"statement_id": statement_id, "vote": vote})
         assert response.status_code in (200, 201), response.text
         return response.json()["vote_event_id"]
 

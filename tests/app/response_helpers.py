@@ -67,13 +67,9 @@ def setup_issue(app, **fields) -> tuple[int, str, list[int]]:
     return issue_id, slug, statements
 
 
-def the_response(
-    app, issue_id: int, kind: ResponseKind = ResponseKind.INFORM
-) -> MinistryResponse | None:
+def the_response(app, issue_id: int, kind: ResponseKind = ResponseKind.INFORM) -> MinistryResponse | None:
     with app.app_context():
-        response = db.session.scalar(
-            select(MinistryResponse).filter_by(issue_id=issue_id, kind=kind)
-        )
+        response = db.session.scalar(select(MinistryResponse).filter_by(issue_id=issue_id, kind=kind))
         if response is not None:
             db.session.expunge(response)
         return response

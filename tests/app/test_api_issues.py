@@ -56,16 +56,8 @@ def test_issue_list_with_counts(app, client):
 
 def test_stage_label_follows_the_language(app, client):
     make_issue(app, current_stage=Stage.VOTING)
-    assert (
-        client.get("/api/v1/issues", headers={"Accept-Language": "en"}).get_json()[0]["stage_label"]
-        == "Voting"
-    )
-    assert (
-        client.get("/api/v1/issues", headers={"Accept-Language": "zh-TW"}).get_json()[0][
-            "stage_label"
-        ]
-        == "投票"
-    )
+    assert client.get("/api/v1/issues", headers={"Accept-Language": "en"}).get_json()[0]["stage_label"] == "Voting"
+    assert client.get("/api/v1/issues", headers={"Accept-Language": "zh-TW"}).get_json()[0]["stage_label"] == "投票"
 
 
 def test_issue_detail(app, client):
@@ -81,9 +73,7 @@ def test_issue_detail(app, client):
 def test_unknown_issue_is_404_in_the_users_language(app, client):
     response = client.get("/api/v1/issues/31337", headers={"Accept-Language": "zh-TW"})
     assert response.status_code == 404
-    assert response.get_json() == {
-        "error": {"code": "issue_not_found", "message": "找不到這個議題。"}
-    }
+    assert response.get_json() == {"error": {"code": "issue_not_found", "message": "找不到這個議題。"}}
     response = client.get("/api/v1/issues/31337", headers={"Accept-Language": "en"})
     assert response.get_json()["error"]["message"] == "We could not find that issue."
     assert client.get("/api/v1/issues/31337/next-statement").status_code == 404

@@ -49,9 +49,7 @@ def test_statement_added_signal_is_sent_after_commit(app, api):
     def receiver(sender, **kwargs):
         # A fresh connection sees the row only if the transaction has committed.
         with db.engine.connect() as conn:
-            stored = conn.execute(
-                db.select(Statement.id).where(Statement.id == kwargs["statement_id"])
-            ).first()
+            stored = conn.execute(db.select(Statement.id).where(Statement.id == kwargs["statement_id"])).first()
         seen.append((kwargs, stored is not None))
 
     with signals.statement_added.connected_to(receiver, sender=app):
@@ -121,9 +119,7 @@ def test_statement_at_the_limit_is_accepted_and_english_errors_in_english(app, a
     issue_id = make_issue(app, statement_max_length=40)
     assert api.post(url(issue_id), json={"text": "說" * 40}).status_code == 201
     response = api.post(url(issue_id), json={"text": "y" * 41}, headers={"Accept-Language": "en"})
-    assert (
-        response.get_json()["error"]["message"] == "A statement can be at most 40 characters long."
-    )
+    assert response.get_json()["error"]["message"] == "A statement can be at most 40 characters long."
 
 
 def test_rejected_statement_text_counts_as_duplicate(app, api):
@@ -136,9 +132,7 @@ def test_rejected_statement_text_counts_as_duplicate(app, api):
 def test_unknown_issue(app, api):
     response = api.post(url(999), json={"text": "Anyone there?"}, headers=ZH)
     assert response.status_code == 404
-    assert response.get_json() == {
-        "error": {"code": "issue_not_found", "message": "找不到這個議題。"}
-    }
+    assert response.get_json() == {"error": {"code": "issue_not_found", "message": "找不到這個議題。"}}
     assert api.get(url(999)).status_code == 404
     assert count(app, Statement) == 0
 
@@ -152,21 +146,15 @@ def test_unknown_issue(app, api):
 )
 def test_malformed_json(app, api, headers, data):
     issue_id = make_issue(app)
-    response = api.client.post(
-        url(issue_id), data=data, headers={**headers, **ZH, "X-CSRFToken": api.csrf_token}
-    )
+    response = api.client.post(url(issue_id), data=data, headers={**headers, **ZH, "X-CSRFToken": api.csrf_token})
     assert response.status_code == 400
-    assert response.get_json() == {
-        "error": {"code": "malformed_json", "message": "請求內容不是有效的 JSON 物件。"}
-    }
+    assert response.get_json() == {"error": {"code": "malformed_json", "message": "請求內容不是有效的 JSON 物件。"}}
     assert count(app, Statement) == 0
 
 
 def test_form_encoded_body_is_refused(app, api):
     issue_id = make_issue(app)
-    response = api.client.post(
-        url(issue_id), data={"text": "form"}, headers={"X-CSRFToken": api.csrf_token}
-    )
+    response = api.client.post(url(issue_id), data={"text": "form"}, headers={"X-CSRFToken": api.csrf_token})
     assert response.status_code == 415
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
     assert count(app, Statement) == 0
@@ -196,9 +184,7 @@ def rate_limits_on(app_config):
 def test_statement_posting_is_rate_limited_per_participant(rate_limits_on, app, make_api):
     issue_id = make_issue(app)
     first, second = make_api(), make_api()
-    statuses = [
-        first.post(url(issue_id), json={"text": f"Statement {n}"}).status_code for n in range(11)
-    ]
+    statuses = [first.post(url(issue_id), json={"text": f"Statement {n}"}).status_code for n in range(11)]
     assert statuses == [201] * 10 + [429]
     response = first.post(url(issue_id), json={"text": "more"}, headers=ZH)
     assert response.get_json()["error"] == {

@@ -50,22 +50,15 @@ def test_vote_change_and_repeat(app, api, issue_id, statement_id):
 
     with app.app_context():
         votes = db.session.scalars(select(Vote)).all()
-        assert [(v.participant_id, v.statement_id, v.value) for v in votes] == [
-            (api.participant_id, statement_id, 0)
-        ]
+        assert [(v.participant_id, v.statement_id, v.value) for v in votes] == [(api.participant_id, statement_id, 0)]
         events = db.session.scalars(select(VoteEvent).order_by(VoteEvent.id)).all()
         assert [e.value for e in events] == [1, -1, -1, 0]
-        assert [e.id for e in events] == [
-            r.get_json()["vote_event_id"] for r in (first, changed, again, passed)
-        ]
+        assert [e.id for e in events] == [r.get_json()["vote_event_id"] for r in (first, changed, again, passed)]
 
 
 def test_each_participant_has_their_own_vote(app, make_api, issue_id, statement_id):
     alice, bob = make_api(), make_api()
-    assert (
-        alice.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"}).status_code
-        == 201
-    )
+    assert alice.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"}).status_code == 201
     response = bob.post(url(issue_id), json={"statement_id": statement_id, "vote": "disagree"})
     assert response.status_code == 201
     issue = bob.get(f"/api/v1/issues/{issue_id}").get_json()
@@ -82,18 +75,12 @@ def test_vote_cast_signal_is_sent_after_commit(app, api, issue_id, statement_id)
 
     def receiver(sender, **kwargs):
         with db.engine.connect() as conn:
-            stored = conn.execute(
-                select(VoteEvent.id).where(VoteEvent.id == kwargs["vote_event_id"])
-            ).first()
+            stored = conn.execute(select(VoteEvent.id).where(VoteEvent.id == kwargs["vote_event_id"])).first()
         seen.append((kwargs, stored is not None))
 
     with signals.vote_cast.connected_to(receiver, sender=app):
-        first = api.post(
-            url(issue_id), json={"statement_id": statement_id, "vote": "agree"}
-        ).get_json()
-        second = api.post(
-            url(issue_id), json={"statement_id": statement_id, "vote": "agree"}
-        ).get_json()
+        first = api.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"}).get_json()
+        second = api.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"}).get_json()
     common = {
         "issue_id": issue_id,
         "statement_id": statement_id,
@@ -108,9 +95,7 @@ def test_vote_cast_signal_is_sent_after_commit(app, api, issue_id, statement_id)
 
 @pytest.mark.parametrize("value", ["yes", "AGREE", 1, None, "", ["agree"]])
 def test_invalid_vote_value(app, api, issue_id, statement_id, value):
-    response = api.post(
-        url(issue_id), json={"statement_id": statement_id, "vote": value}, headers=ZH
-    )
+    response = api.post(url(issue_id), json={"statement_id": statement_id, "vote": value}, headers=ZH)
     assert response.status_code == 400
     assert response.get_json() == {
         "error": {
@@ -132,9 +117,7 @@ def test_missing_or_malformed_statement_id(app, api, issue_id, statement_id, bad
 def test_unknown_statement_and_statement_of_another_issue(app, api, issue_id, statement_id):
     elsewhere = make_statement(app, make_issue(app), "Somewhere else")
     for unknown in (statement_id + 1000, elsewhere):
-        response = api.post(
-            url(issue_id), json={"statement_id": unknown, "vote": "agree"}, headers=ZH
-        )
+        response = api.post(url(issue_id), json={"statement_id": unknown, "vote": "agree"}, headers=ZH)
         assert response.status_code == 404
         assert response.get_json() == {
             "error": {"code": "statement_not_found", "message": "在這個議題中找不到這則意見。"}
@@ -182,9 +165,7 @@ def test_facilitators_may_vote_on_statements_waiting_for_moderation(app, auth, i
 @pytest.mark.parametrize("token", [None, "wrong"])
 def test_missing_or_wrong_csrf_token(app, api, issue_id, statement_id, token):
     headers = {**ZH, **({"X-CSRFToken": token} if token else {})}
-    response = api.client.post(
-        url(issue_id), json={"statement_id": statement_id, "vote": "agree"}, headers=headers
-    )
+    response = api.client.post(url(issue_id), json={"statement_id": statement_id, "vote": "agree"}, headers=headers)
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "csrf_failed",
@@ -219,16 +200,12 @@ def test_voting_is_rate_limited(rate_limits_on, app, make_api):
     ids = [make_statement(app, issue_id, f"Statement {n}") for n in range(3)]
     voter = make_api()
     statuses = [
-        voter.post(url(issue_id), json={"statement_id": ids[n % 3], "vote": "agree"}).status_code
-        for n in range(6)
+        voter.post(url(issue_id), json={"statement_id": ids[n % 3], "vote": "agree"}).status_code for n in range(6)
     ]
     assert statuses == [201, 201, 201, 200, 200, 429]
     assert count(app, VoteEvent) == 5
     # Another participant has their own allowance.
-    assert (
-        make_api().post(url(issue_id), json={"statement_id": ids[0], "vote": "pass"}).status_code
-        == 201
-    )
+    assert make_api().post(url(issue_id), json={"statement_id": ids[0], "vote": "pass"}).status_code == 201
 
 
 def test_a_first_vote_that_loses_a_race_becomes_a_change(app, api, issue_id, statement_id):

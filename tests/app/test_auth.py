@@ -7,9 +7,15 @@ from app.models import Participant, Role, User
 
 
 def test_register_login_logout(app, client, auth):
-    response = auth.post("/auth/register", data={
-        "email": "Ada@Example.org", "password": "long enough pw", "confirm": "long enough pw", "next": "/issues/x",
-    })
+    response = auth.post(
+        "/auth/register",
+        data={
+            "email": "Ada@Example.org",
+            "password": "long enough pw",
+            "confirm": "long enough pw",
+            "next": "/issues/x",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/issues/x"
     with app.app_context():
         user = db.session.scalar(db.select(User))
@@ -19,15 +25,19 @@ def test_register_login_logout(app, client, auth):
     assert auth.post("/auth/logout").status_code == 302
     bad = auth.post("/auth/login", data={"email": "ada@example.org", "password": "wrong password"})
     assert bad.status_code == 400
-    good = auth.post("/auth/login", data={"email": "ada@example.org", "password": "long enough pw", "next": "https://evil.example/"})
+    good = auth.post(
+        "/auth/login", data={"email": "ada@example.org", "password": "long enough pw", "next": "https://evil.example/"}
+    )
     assert good.status_code == 302 and good.headers["Location"] == "/"
 
 
 def test_registration_refuses_duplicates_and_short_passwords(app, auth):
     auth.create_user("citizen", email="taken@example.org")
-    taken = auth.post("/auth/register",
-                      data={"email": "taken@example.org", "password": "long enough pw", "confirm": "long enough pw"},
-                      headers={"Accept-Language": "en"})
+    taken = auth.post(
+        "/auth/register",
+        data={"email": "taken@example.org", "password": "long enough pw", "confirm": "long enough pw"},
+        headers={"Accept-Language": "en"},
+    )
     assert taken.status_code == 400 and "already exists" in taken.get_data(as_text=True)
     short = auth.post("/auth/register", data={"email": "new@example.org", "password": "short", "confirm": "short"})
     assert short.status_code == 400

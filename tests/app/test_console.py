@@ -37,9 +37,16 @@ def _kinds(app) -> list[str]:
 
 
 def _create(auth, **extra):
-    data = {"title": "Uber", "slug": "uber", "statement_max_length": "140", "moderation_mode": "strict",
-            "inform_response_days": "7", "final_response_days": "60",
-            "steward_agency": "交通部", "description": "**Ride sharing**"} | extra
+    data = {
+        "title": "Uber",
+        "slug": "uber",
+        "statement_max_length": "140",
+        "moderation_mode": "strict",
+        "inform_response_days": "7",
+        "final_response_days": "60",
+        "steward_agency": "交通部",
+        "description": "**Ride sharing**",
+    } | extra
     return auth.post("/console/issues/new", data=data)
 
 
@@ -48,8 +55,14 @@ def test_create_and_edit_issue_with_stage_plan(app, client, auth, facilitator):
     assert _create(auth).status_code == 400  # the slug is taken
     form = client.get("/console/issues/uber").get_data(as_text=True)
     assert form.count('name="stages-') >= 7 * 4
-    data = {"title": "Uber 2", "slug": "uber", "statement_max_length": "200", "moderation_mode": "lazy",
-            "inform_response_days": "3", "final_response_days": "30"}
+    data = {
+        "title": "Uber 2",
+        "slug": "uber",
+        "statement_max_length": "200",
+        "moderation_mode": "lazy",
+        "inform_response_days": "3",
+        "final_response_days": "30",
+    }
     for i, key in enumerate(s.value for s in Stage):
         data |= {f"stages-{i}-key": key, f"stages-{i}-description": f"About {key}"}
         if key == "voting":
@@ -93,15 +106,17 @@ def test_strict_moderation_queue_and_signal(app, client, auth, api, facilitator)
     seen = []
     signals.statement_moderated.connect(lambda sender, **kw: seen.append(kw), weak=False)
     try:
-        assert auth.post(
-            f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "meta"}
-        ).status_code == 302
+        assert (
+            auth.post(f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "meta"}).status_code
+            == 302
+        )
     finally:
         signals.statement_moderated.receivers.clear()
     assert seen == [{"issue_id": 1, "statement_id": statement_id, "status": "accepted", "is_meta": True}]
-    assert auth.post(
-        f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "reject"}
-    ).status_code == 302
+    assert (
+        auth.post(f"/console/issues/uber/statements/{statement_id}/moderate", data={"action": "reject"}).status_code
+        == 302
+    )
     with app.app_context():
         statement = db.session.get(Statement, statement_id)
         assert (statement.moderation_status, statement.is_meta) == (ModerationStatus.REJECTED, False)
@@ -124,18 +139,30 @@ def test_map_page_statistics(app, client, auth, api, facilitator):
 
 def test_research_revisions_and_diff(app, client, auth, facilitator):
     _create(auth)
-    assert auth.post(
-        "/console/issues/uber/research/new", data={"title": "Comparison", "body": "Line one\nLine two"}
-    ).status_code == 302
-    assert auth.post(
-        "/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine two"}
-    ).status_code == 400
-    assert auth.post(
-        "/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine 2", "summary": "Fix"}
-    ).status_code == 302
+    assert (
+        auth.post(
+            "/console/issues/uber/research/new", data={"title": "Comparison", "body": "Line one\nLine two"}
+        ).status_code
+        == 302
+    )
+    assert (
+        auth.post(
+            "/console/issues/uber/research/1", data={"title": "Comparison", "body": "Line one\nLine two"}
+        ).status_code
+        == 400
+    )
+    assert (
+        auth.post(
+            "/console/issues/uber/research/1",
+            data={"title": "Comparison", "body": "Line one\nLine 2", "summary": "Fix"},
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert [r.body for r in db.session.scalars(db.select(ResearchRevision).order_by(ResearchRevision.number))] == [
-            "Line one\nLine two", "Line one\nLine 2"]
+            "Line one\nLine two",
+            "Line one\nLine 2",
+        ]
     first = client.get("/issues/uber/research/1/revisions/1").get_data(as_text=True)
     assert "Line two" in first
     diff = client.get("/issues/uber/research/1/diff/1/2").get_data(as_text=True)
@@ -153,9 +180,9 @@ def test_discussion_thread_with_strict_moderation(app, client, auth, facilitator
     auth.login("facilitator")
     assert auth.post("/console/issues/uber/posts/1/moderate", data={"action": "accept"}).status_code == 302
     auth.logout()
-    assert auth.post(
-        "/issues/uber/discussion/1/replies", data={"body": "An answer", "parent_id": "1"}
-    ).status_code == 302
+    assert (
+        auth.post("/issues/uber/discussion/1/replies", data={"body": "An answer", "parent_id": "1"}).status_code == 302
+    )
     with app.app_context():
         reply = db.session.get(DiscussionPost, 2)
         assert (reply.parent_id, reply.moderation_status) == (1, ModerationStatus.UNMODERATED)
@@ -165,15 +192,23 @@ def test_discussion_thread_with_strict_moderation(app, client, auth, facilitator
 def test_orid_record_and_decision(app, client, auth, facilitator):
     _create(auth)
     auth.post("/console/issues/uber/seeds", data={"text": "Insure every ride"})
-    data = {"title": "ORID meeting", "held_at": "2026-04-01T14:00", "objective": "We saw data",
-            "objective_statements": "1", "decisional": "Draft a bill", "decisional_statements": "1"}
+    data = {
+        "title": "ORID meeting",
+        "held_at": "2026-04-01T14:00",
+        "objective": "We saw data",
+        "objective_statements": "1",
+        "decisional": "Draft a bill",
+        "decisional_statements": "1",
+    }
     assert auth.post("/console/issues/uber/meetings/new", data=data).status_code == 302
     assert auth.post("/console/issues/uber/meetings/new", data=dict(data, objective_statements="99")).status_code == 400
     with app.app_context():
         record = db.session.scalar(db.select(OridRecord))
         assert record.held_at.isoformat() == "2026-04-01T06:00:00+00:00"
         assert sorted((link.part.value, link.statement_id) for link in db.session.scalars(db.select(OridLink))) == [
-            ("decisional", 1), ("objective", 1)]
+            ("decisional", 1),
+            ("objective", 1),
+        ]
     decision = {"title": "Insurance", "outcome": "partly_adopted", "reasons": "Costs", "statements": "1"}
     assert auth.post("/console/issues/uber/decisions/new", data=decision).status_code == 302
     with app.app_context():

@@ -24,9 +24,10 @@ def test_refuses_ministry_without_agency_duplicates_and_short_passwords(app, run
     assert no_agency.exit_code != 0 and "agency" in no_agency.output
     short = runner.invoke(args=["create-user", "f@x.tw", "--role", "facilitator"], input="short\n")
     assert short.exit_code != 0
-    assert runner.invoke(
-        args=["create-user", "f@x.tw", "--role", "facilitator"], input="s3cret-passphrase\n"
-    ).exit_code == 0
+    assert (
+        runner.invoke(args=["create-user", "f@x.tw", "--role", "facilitator"], input="s3cret-passphrase\n").exit_code
+        == 0
+    )
     again = runner.invoke(args=["create-user", "F@x.tw", "--role", "admin"], input="s3cret-passphrase\n")
     assert again.exit_code != 0 and "already exists" in again.output
     bad_role = runner.invoke(args=["create-user", "c@x.tw", "--role", "citizen"], input="s3cret-passphrase\n")

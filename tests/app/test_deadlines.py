@@ -83,12 +83,8 @@ def test_answered_on_time():
 
 
 def test_late_and_overdue_count_started_days():
-    assert badge_at(DUE, DUE + timedelta(hours=2), DUE + timedelta(days=9)) == Badge(
-        BadgeKind.LATE, 1
-    )
-    assert badge_at(DUE, DUE + timedelta(days=3), DUE + timedelta(days=9)) == Badge(
-        BadgeKind.LATE, 3
-    )
+    assert badge_at(DUE, DUE + timedelta(hours=2), DUE + timedelta(days=9)) == Badge(BadgeKind.LATE, 1)
+    assert badge_at(DUE, DUE + timedelta(days=3), DUE + timedelta(days=9)) == Badge(BadgeKind.LATE, 3)
     with time_machine.travel(DUE + timedelta(days=2, hours=5), tick=False):
         assert badge_at(DUE, None, utcnow()) == Badge(BadgeKind.OVERDUE, 3)
 

@@ -120,15 +120,22 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
     subprocess.run(_agora("db", "upgrade"), env=env, check=True, capture_output=True, timeout=120)
     created = subprocess.run(
         [sys.executable, "-c", "from tests.app.deployment_seed import seed; print(seed())"],
-        env={**env, "PYTHONPATH": str(PROJECT_ROOT)}, check=True, capture_output=True, text=True, timeout=120,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     issue_id, statement_ids = created.stdout.strip().splitlines()[-1].split(":")
     statement_ids = [int(s) for s in statement_ids.split(",")]
 
     ports = [_free_port(), _free_port()]
     for port in ports:
-        processes.append(subprocess.Popen(_agora("serve", "--port", str(port)), env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(
+                _agora("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
     processes.append(subprocess.Popen(_agora("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     deadline = time.monotonic() + 60
     for port in ports:
@@ -149,8 +156,12 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
         token = http.get(f"{base}/session", timeout=5).json()["csrf_token"]
         for index, statement_id in enumerate(statement_ids):
             vote = "agree" if (index + voter) % 2 else "disagree"
-            response = http.post(f"{base}/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": vote},
-                                 headers={"X-CSRFToken": token}, timeout=5)
+            response = http.post(
+                f"{base}/issues/{issue_id}/votes",
+                json={"statement_id": statement_id, "vote": vote},
+                headers={"X-CSRFToken": token},
+                timeout=5,
+            )
             assert response.status_code == 201, response.text
             watermark = max(watermark, response.json()["vote_event_id"])
 

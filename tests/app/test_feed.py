@@ -64,16 +64,12 @@ def test_feed_lists_stage_changes_and_responses_newest_first(app, app_config, au
     assert all(entry.findtext(f"{ATOM}updated") for entry in entries)
     published = entries[0].find(f"{ATOM}content")
     assert published.get("type") == "html"
-    assert (
-        "<script" not in published.text and "&lt;script&gt;" in published.text
-    )  # sanitised HTML, escaped in XML
+    assert "<script" not in published.text and "&lt;script&gt;" in published.text  # sanitised HTML, escaped in XML
 
     # Entry ids are stable: the same feed later names the same entries.
     assert ids == [
         e.findtext(f"{ATOM}id")
-        for e in ElementTree.fromstring(client.get(f"/issues/{slug}/feed.atom").data).findall(
-            f"{ATOM}entry"
-        )
+        for e in ElementTree.fromstring(client.get(f"/issues/{slug}/feed.atom").data).findall(f"{ATOM}entry")
     ]
 
 

@@ -96,9 +96,7 @@ def send(app) -> outbox.SendReport:
 
 
 def follow(client, slug: str, email: str, language: str = "en"):
-    page = client.get(f"/issues/{slug}/follow", headers={"Accept-Language": language}).get_data(
-        as_text=True
-    )
+    page = client.get(f"/issues/{slug}/follow", headers={"Accept-Language": language}).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     return client.post(
         f"/issues/{slug}/follow",
@@ -120,19 +118,12 @@ def confirm(client, message: EmailMessage):
     return client.post(url, data={"csrf_token": token})
 
 
-def test_double_opt_in_then_notifications_reach_only_confirmed_followers(
-    app, client, auth, inbox, clock
-):
+def test_double_opt_in_then_notifications_reach_only_confirmed_followers(app, client, auth, inbox, clock):
     issue_id, slug, statements = setup_issue(app, title="Uber & taxis")
     assert follow(client, slug, " Reader@Example.org ").status_code == 302
     assert follow(client, slug, "bystander@example.org").status_code == 302
     with app.app_context():
-        assert (
-            db.session.scalar(
-                select(IssueFollower).filter_by(email="reader@example.org")
-            ).confirmed_at
-            is None
-        )
+        assert db.session.scalar(select(IssueFollower).filter_by(email="reader@example.org")).confirmed_at is None
 
     assert send(app).sent == 2
     (confirmation,) = inbox.to("reader@example.org")
@@ -146,20 +137,10 @@ def test_double_opt_in_then_notifications_reach_only_confirmed_followers(
 
     # Opening the link shows a button; only the POST confirms (mail scanners open links too).
     with app.app_context():
-        assert (
-            db.session.scalar(
-                select(IssueFollower).filter_by(email="reader@example.org")
-            ).confirmed_at
-            is None
-        )
+        assert db.session.scalar(select(IssueFollower).filter_by(email="reader@example.org")).confirmed_at is None
     assert confirm(client, confirmation).status_code == 302
     with app.app_context():
-        assert (
-            db.session.scalar(
-                select(IssueFollower).filter_by(email="reader@example.org")
-            ).confirmed_at
-            == START
-        )
+        assert db.session.scalar(select(IssueFollower).filter_by(email="reader@example.org")).confirmed_at == START
 
     clock.shift(timedelta(hours=1))
     open_stage(auth, slug, "inform")
@@ -178,9 +159,7 @@ def test_double_opt_in_then_notifications_reach_only_confirmed_followers(
     clock.shift(timedelta(days=1))
     auth.login(Role.MINISTRY, agency=AGENCY)
     assert (
-        auth.post(
-            f"/ministry/responses/{the_response(app, issue_id).id}", data=full_answers(statements)
-        ).status_code
+        auth.post(f"/ministry/responses/{the_response(app, issue_id).id}", data=full_answers(statements)).status_code
         == 302
     )
     assert send(app).sent == 1
@@ -196,9 +175,7 @@ def test_double_opt_in_then_notifications_reach_only_confirmed_followers(
 def test_the_same_notification_is_never_enqueued_twice(app, auth, clock):
     issue_id, slug, _ = setup_issue(app)
     with app.app_context():
-        db.session.add(
-            IssueFollower(issue_id=issue_id, email="a@example.org", locale="en", confirmed_at=START)
-        )
+        db.session.add(IssueFollower(issue_id=issue_id, email="a@example.org", locale="en", confirmed_at=START))
         db.session.commit()
         from app.services.following import notify_stage_changed
 
@@ -245,11 +222,7 @@ def test_confirmation_links_expire_and_forged_links_fail(app, client, inbox, clo
 def test_one_click_unsubscribe_without_cookies_or_csrf(app, client, auth, inbox, clock):
     issue_id, slug, _ = setup_issue(app)
     with app.app_context():
-        db.session.add(
-            IssueFollower(
-                issue_id=issue_id, email="bye@example.org", locale="en", confirmed_at=START
-            )
-        )
+        db.session.add(IssueFollower(issue_id=issue_id, email="bye@example.org", locale="en", confirmed_at=START))
         db.session.commit()
     open_stage(auth, slug, "research")
     send(app)
@@ -298,11 +271,7 @@ def test_failed_delivery_is_retried_with_backoff_not_lost(app, smtp_port, clock)
     assert [m["Subject"] for m in handler.messages] == ["Hello"]
     with app.app_context():
         row = db.session.scalar(select(OutboxEmail))
-        assert (
-            row.attempts == 2
-            and row.sent_at == START + outbox.BASE_DELAY
-            and row.last_error is None
-        )
+        assert row.attempts == 2 and row.sent_at == START + outbox.BASE_DELAY and row.last_error is None
 
 
 def test_backoff_grows_exponentially_and_is_capped():
@@ -316,9 +285,7 @@ def test_backoff_grows_exponentially_and_is_capped():
 
 def test_send_mail_command_and_background_sender(app, runner, inbox):
     with app.app_context():
-        outbox.enqueue(
-            dedupe_key="cli", to="cli@example.org", subject="By the command", text_body="1"
-        )
+        outbox.enqueue(dedupe_key="cli", to="cli@example.org", subject="By the command", text_body="1")
         db.session.commit()
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0 and "sent 1, failed 0" in result.output
@@ -329,9 +296,7 @@ def test_send_mail_command_and_background_sender(app, runner, inbox):
     sender.start(app)
     try:
         with app.app_context():
-            outbox.enqueue(
-                dedupe_key="bg", to="bg@example.org", subject="By the worker", text_body="2"
-            )
+            outbox.enqueue(dedupe_key="bg", to="bg@example.org", subject="By the worker", text_body="2")
             db.session.commit()
         deadline = time.monotonic() + 5
         while not inbox.to("bg@example.org") and time.monotonic() < deadline:

@@ -26,10 +26,18 @@ def _assert_inert(html: str) -> None:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_are_inert_everywhere(client, auth, payload):
     auth.login("facilitator")
-    created = auth.post("/console/issues/new", data={
-        "title": "T", "slug": "t", "statement_max_length": "280", "inform_response_days": "7",
-        "final_response_days": "60", "moderation_mode": "lazy", "description": payload,
-    })
+    created = auth.post(
+        "/console/issues/new",
+        data={
+            "title": "T",
+            "slug": "t",
+            "statement_max_length": "280",
+            "inform_response_days": "7",
+            "final_response_days": "60",
+            "moderation_mode": "lazy",
+            "description": payload,
+        },
+    )
     assert created.status_code == 302
     auth.post("/console/issues/t/research/new", data={"title": "R", "body": payload})
     auth.post("/console/issues/t/topics", data={"title": "D", "body": payload})

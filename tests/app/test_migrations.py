@@ -36,9 +36,7 @@ def empty_database_url(tmp_path):
         admin.dispose()
 
 
-def test_upgrade_empty_database_to_head_matches_models_and_downgrades(
-    empty_database_url, app_config
-):
+def test_upgrade_empty_database_to_head_matches_models_and_downgrades(empty_database_url, app_config):
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade()
@@ -46,9 +44,7 @@ def test_upgrade_empty_database_to_head_matches_models_and_downgrades(
         assert {"issue", "participant", "statement", "vote", "vote_event", "user_account"} <= tables
         assert set(db.metadata.tables) <= tables
         with db.engine.connect() as conn:
-            differences = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
-            )
+            differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         assert differences == [], "models and migrations disagree; run `agora db migrate`"
 
         downgrade(revision="base")

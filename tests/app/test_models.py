@@ -25,9 +25,7 @@ from app.services.statements import normalize_statement
 
 
 def test_issue_defaults(app):
-    issue_id = make_issue(
-        app, slug="defaults", title="Defaults", moderation_mode=ModerationMode.STRICT
-    )
+    issue_id = make_issue(app, slug="defaults", title="Defaults", moderation_mode=ModerationMode.STRICT)
     with app.app_context():
         issue = db.session.get(Issue, issue_id)
         assert issue.statement_max_length == 280
@@ -46,9 +44,7 @@ def test_statement_defaults_and_text_kept_as_typed(app):
     issue_id = make_issue(app)
     with app.app_context():
         text = '  <b>Bold</b> & "quoted"  '
-        statement = Statement(
-            issue_id=issue_id, text=text, normalized_text=normalize_statement(text)
-        )
+        statement = Statement(issue_id=issue_id, text=text, normalized_text=normalize_statement(text))
         db.session.add(statement)
         db.session.commit()
         stored = db.session.scalar(select(Statement))

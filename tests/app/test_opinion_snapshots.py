@@ -20,9 +20,7 @@ from tests.app.opinion_data import make_blocs
 def snapshots(app, issue_id: int) -> list[OpinionSnapshot]:
     with app.app_context():
         rows = db.session.scalars(
-            select(OpinionSnapshot)
-            .where(OpinionSnapshot.issue_id == issue_id)
-            .order_by(OpinionSnapshot.tick)
+            select(OpinionSnapshot).where(OpinionSnapshot.issue_id == issue_id).order_by(OpinionSnapshot.tick)
         ).all()
         db.session.expunge_all()
         return list(rows)
@@ -73,9 +71,7 @@ def test_recompute_persists_a_snapshot_with_groups(app):
         assert len(group["hull"]) >= 1 and len(group["center"]) == 2
         for rep in group["representative"]:
             assert rep["statement_id"] not in blocs.shared_ids
-            assert {share["group_id"] for share in rep["by_group"]} == {
-                g["id"] for g in payload["groups"]
-            }
+            assert {share["group_id"] for share in rep["by_group"]} == {g["id"] for g in payload["groups"]}
             own = next(s for s in rep["by_group"] if s["group_id"] == group["id"])
             assert own[rep["repful_for"]] >= 0.9
     assert len(payload["positions"]["points"]) == 40
@@ -173,25 +169,16 @@ def test_only_the_latest_snapshots_are_kept(app):
 def test_hidden_and_rejected_statements_never_show_their_text(app):
     issue_id = make_issue(app, moderation_mode=ModerationMode.STRICT)
     blocs = make_blocs(app, issue_id)
-    hidden = make_statement(
-        app, issue_id, "Hidden until accepted", status=ModerationStatus.UNMODERATED
-    )
-    rejected = make_statement(
-        app, issue_id, "Rejected by moderators", status=ModerationStatus.REJECTED
-    )
+    hidden = make_statement(app, issue_id, "Hidden until accepted", status=ModerationStatus.UNMODERATED)
+    rejected = make_statement(app, issue_id, "Rejected by moderators", status=ModerationStatus.REJECTED)
     for person in blocs.bloc_a + blocs.bloc_b:
         make_vote(app, issue_id, person, hidden, 1)
         make_vote(app, issue_id, person, rejected, 1)
 
     payload = recompute(app, issue_id).view.payload
 
-    mentioned = {
-        item["statement_id"]
-        for item in payload["majority"]["agree"] + payload["group_informed_consensus"]
-    }
-    mentioned |= {
-        rep["statement_id"] for group in payload["groups"] for rep in group["representative"]
-    }
+    mentioned = {item["statement_id"] for item in payload["majority"]["agree"] + payload["group_informed_consensus"]}
+    mentioned |= {rep["statement_id"] for group in payload["groups"] for rep in group["representative"]}
     assert hidden not in mentioned and rejected not in mentioned
     assert set(blocs.shared_ids) <= mentioned
 
@@ -238,9 +225,7 @@ def test_votes_are_read_incrementally_yet_match_a_full_read(app, api):
         (second, "pass"),
         (first, "disagree"),
     ):  # a changed vote too
-        response = api.post(
-            f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": vote}
-        )
+        response = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": vote})
         assert response.status_code in (200, 201), response.get_json()
     make_vote(app, issue_id, blocs.bloc_a[0], make_statement(app, issue_id, "Late addition"), 1)
 

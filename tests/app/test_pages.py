@@ -44,10 +44,7 @@ def test_issue_page_escapes_statements_and_sanitises_the_description(app, client
     issue_id = make_issue(
         app,
         slug="escape",
-        description=(
-            "# Background\n\n**Bold** <script>alert('description')</script>"
-            " [x](javascript:alert(1))"
-        ),
+        description=("# Background\n\n**Bold** <script>alert('description')</script> [x](javascript:alert(1))"),
         attribution="Data: [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/)",
     )
     make_statement(app, issue_id, "<script>alert('statement')</script> & more")
@@ -58,9 +55,7 @@ def test_issue_page_escapes_statements_and_sanitises_the_description(app, client
     assert "<script>alert(" not in html
     assert "<strong>Bold</strong>" in html and "<h1>Background</h1>" in html
     assert 'href="javascript' not in html
-    assert (
-        'href="https://creativecommons.org/licenses/by/4.0/"' in html and "Data attribution" in html
-    )
+    assert 'href="https://creativecommons.org/licenses/by/4.0/"' in html and "Data attribution" in html
 
 
 def test_unknown_issue_page_is_a_404_page(app, client):
@@ -108,9 +103,7 @@ def test_form_vote_errors_are_shown_as_a_page(app, client):
     )
     assert response.status_code == 409
     assert "removed by the moderators" in response.get_data(as_text=True)
-    response = client.post(
-        "/issues/errors/votes", data={"statement_id": rejected, "vote": "agree"}, headers=EN
-    )
+    response = client.post("/issues/errors/votes", data={"statement_id": rejected, "vote": "agree"}, headers=EN)
     assert response.status_code == 400  # no CSRF token
     assert count(app, VoteEvent) == 0
 
@@ -170,9 +163,7 @@ def test_add_statement_with_the_form(app, client):
     make_issue(app, slug="add", moderation_mode=ModerationMode.STRICT)
     html = client.get("/issues/add", headers=EN).get_data(as_text=True)
     assert '<label for="statement-text">' in html and "0 of 280 characters" in html
-    response = client.post(
-        "/issues/add/statements", data={"csrf_token": csrf(html), "text": "My <idea>"}, headers=EN
-    )
+    response = client.post("/issues/add/statements", data={"csrf_token": csrf(html), "text": "My <idea>"}, headers=EN)
     assert response.status_code == 302
     html = client.get("/issues/add", headers=EN).get_data(as_text=True)
     assert "will appear once a moderator has accepted it" in html
@@ -198,19 +189,10 @@ def test_bad_statement_form_shows_the_message_and_keeps_the_text(app, client):
 
 def test_accept_language_chooses_the_language(app, client):
     make_issue(app, slug="lang")
-    zh = client.get(
-        "/issues/lang", headers={"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.5"}
-    ).get_data(as_text=True)
+    zh = client.get("/issues/lang", headers={"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.5"}).get_data(as_text=True)
     assert "發表意見" in zh and "同意" in zh and "Add a statement" not in zh
-    en = client.get("/issues/lang", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(
-        as_text=True
-    )
-    assert (
-        '<html lang="en">' in en
-        and "Add a statement" in en
-        and "Agree" in en
-        and "發表意見" not in en
-    )
+    en = client.get("/issues/lang", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in en and "Add a statement" in en and "Agree" in en and "發表意見" not in en
 
 
 def test_language_switcher_overrides_accept_language(app, client):

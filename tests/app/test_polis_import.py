@@ -61,24 +61,12 @@ def test_load_demo_imports_vtaiwan_uberx_once(app, runner, client):
     assert "197 statements, 1921 voters, 49443 current votes" in result.output
     with app.app_context():
         issue = db.session.scalar(select(Issue).filter_by(slug="vtaiwan-uberx"))
-        assert (
-            "CC BY 4.0" in issue.attribution
-            and "Computational Democracy Project" in issue.attribution
-        )
+        assert "CC BY 4.0" in issue.attribution and "Computational Democracy Project" in issue.attribution
         assert "交通部" in issue.steward_agency
-        assert (
-            db.session.scalar(
-                select(func.count()).select_from(Statement).filter_by(issue_id=issue.id)
-            )
-            == 197
-        )
+        assert db.session.scalar(select(func.count()).select_from(Statement).filter_by(issue_id=issue.id)) == 197
         assert db.session.scalar(select(func.count(func.distinct(Vote.participant_id)))) == 1921
         statuses = dict(
-            db.session.execute(
-                select(Statement.moderation_status, func.count()).group_by(
-                    Statement.moderation_status
-                )
-            )
+            db.session.execute(select(Statement.moderation_status, func.count()).group_by(Statement.moderation_status))
             .tuples()
             .all()
         )
@@ -94,9 +82,7 @@ def test_load_demo_imports_vtaiwan_uberx_once(app, runner, client):
     assert count(app, VoteEvent) == 49997
     assert current_votes(app, "vtaiwan-uberx") == latest_votes(DEMO / "votes.csv")
 
-    page = client.get("/issues/vtaiwan-uberx", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    page = client.get("/issues/vtaiwan-uberx", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Data attribution" in page and "CC BY 4.0" in page and "1,921" in page
 
     again = runner.invoke(args=["load-demo"])
@@ -111,33 +97,21 @@ def test_import_a_slice_and_show_it(app, runner, client):
     shutil.copy(DEMO / "comments.csv", tmp / "comments.csv")
     lines = (DEMO / "votes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp / "votes.csv").write_text("".join(lines[:folder_rows]), encoding="utf-8")
-    result = runner.invoke(
-        args=["import-polis", str(tmp), "--title", "UberX <slice>", "--slug", "uberx-slice"]
-    )
+    result = runner.invoke(args=["import-polis", str(tmp), "--title", "UberX <slice>", "--slug", "uberx-slice"])
     assert result.exit_code == 0, result.output
     assert current_votes(app, "uberx-slice") == latest_votes(tmp / "votes.csv")
-    html = client.get("/issues/uberx-slice", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    html = client.get("/issues/uberx-slice", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "UberX &lt;slice&gt;" in html
     with app.app_context():
-        assert db.session.scalar(select(Participant.xid).order_by(Participant.id)).startswith(
-            "polis:uberx-slice:"
-        )
+        assert db.session.scalar(select(Participant.xid).order_by(Participant.id)).startswith("polis:uberx-slice:")
 
 
 def test_import_from_participants_votes_only(app, runner, tmp_path):
     folder = tmp_path / "matrix"
     folder.mkdir()
     shutil.copy(DEMO / "comments.csv", folder / "comments.csv")
-    lines = (
-        (OPENDATA / "vtaiwan.uberx" / "participants-votes.csv")
-        .read_text(encoding="utf-8")
-        .splitlines(True)
-    )
-    (folder / "participants-votes.csv").write_text(
-        "".join(lines[:41]), encoding="utf-8"
-    )  # header + 40 voters
+    lines = (OPENDATA / "vtaiwan.uberx" / "participants-votes.csv").read_text(encoding="utf-8").splitlines(True)
+    (folder / "participants-votes.csv").write_text("".join(lines[:41]), encoding="utf-8")  # header + 40 voters
     expected = matrix_cells(folder / "participants-votes.csv")
     assert len(expected) > 40
 
@@ -150,15 +124,10 @@ def test_import_from_participants_votes_only(app, runner, tmp_path):
 def test_latest_events_are_exactly_the_exported_matrix(app, runner):
     """pol.is's own final matrix agrees with our "latest event wins" (Seattle $15/hour export)."""
     folder = OPENDATA / "15-per-hour-seattle"
-    result = runner.invoke(
-        args=["import-polis", str(folder), "--title", "$15/hour", "--slug", "seattle"]
-    )
+    result = runner.invoke(args=["import-polis", str(folder), "--title", "$15/hour", "--slug", "seattle"])
     assert result.exit_code == 0, result.output
     assert current_votes(app, "seattle") == matrix_cells(folder / "participants-votes.csv")
-    assert (
-        count(app, VoteEvent)
-        == len((folder / "votes.csv").read_text(encoding="utf-8").splitlines()) - 1
-    )
+    assert count(app, VoteEvent) == len((folder / "votes.csv").read_text(encoding="utf-8").splitlines()) - 1
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -183,9 +152,7 @@ VOTES = (
 def test_small_export_latest_event_is_the_current_vote(app, runner, tmp_path):
     write(tmp_path / "small", "comments.csv", COMMENTS)
     write(tmp_path / "small", "votes.csv", VOTES)
-    result = runner.invoke(
-        args=["import-polis", str(tmp_path / "small"), "--title", "Small", "--slug", "small"]
-    )
+    result = runner.invoke(args=["import-polis", str(tmp_path / "small"), "--title", "Small", "--slug", "small"])
     assert result.exit_code == 0, result.output
     assert current_votes(app, "small") == {(0, 0): -1, (0, 1): -1, (2, 0): 0}
     assert count(app, VoteEvent) == 4
@@ -226,9 +193,7 @@ def test_small_export_latest_event_is_the_current_vote(app, runner, tmp_path):
         ),
     ],
 )
-def test_malformed_folder_names_the_file_and_line_and_stores_nothing(
-    app, runner, tmp_path, files, expected
-):
+def test_malformed_folder_names_the_file_and_line_and_stores_nothing(app, runner, tmp_path, files, expected):
     for name, text in files.items():
         write(tmp_path / "bad", name, text)
     result = runner.invoke(args=["import-polis", str(tmp_path / "bad"), "--title", "Bad"])
@@ -240,10 +205,7 @@ def test_malformed_folder_names_the_file_and_line_and_stores_nothing(
 def test_existing_slug_is_refused(app, runner, tmp_path):
     write(tmp_path / "small", "comments.csv", COMMENTS)
     write(tmp_path / "small", "votes.csv", VOTES)
-    assert (
-        runner.invoke(args=["import-polis", str(tmp_path / "small"), "--title", "One"]).exit_code
-        == 0
-    )
+    assert runner.invoke(args=["import-polis", str(tmp_path / "small"), "--title", "One"]).exit_code == 0
     result = runner.invoke(args=["import-polis", str(tmp_path / "small"), "--title", "Two"])
     assert result.exit_code != 0 and "already exists" in result.output
     assert count(app, Issue) == 1

@@ -115,9 +115,7 @@ def test_ministry_publishes_on_time_then_the_badge_says_so(app, auth, client, cl
     assert response.published_by_id == publisher.id
     with app.app_context():
         points = db.session.scalars(
-            select(ResponsePoint)
-            .filter_by(response_id=response_id)
-            .order_by(ResponsePoint.position)
+            select(ResponsePoint).filter_by(response_id=response_id).order_by(ResponsePoint.position)
         ).all()
         assert {p.statement_id: p.verdict.value for p in points} == {
             statements[0]: "accepted",
@@ -136,9 +134,7 @@ def test_ministry_publishes_on_time_then_the_badge_says_so(app, auth, client, cl
     assert "Not adopted" in page and f"Reasons for {statements[2]}." in page
 
     # Published once: the form now leads back to the issue and a second POST changes nothing.
-    again = auth.post(
-        f"/ministry/responses/{response_id}", data=full_answers(statements, "under_study")
-    )
+    again = auth.post(f"/ministry/responses/{response_id}", data=full_answers(statements, "under_study"))
     assert again.status_code == 302
     assert count(app, ResponsePoint, response_id=response_id) == 3
 
@@ -150,10 +146,7 @@ def test_a_late_answer_says_late_by_n_days(app, auth, client, clock):
     clock.move_to(START + timedelta(days=9))
     assert "Overdue by 2 days" in client.get("/responses").get_data(as_text=True)
     auth.login(Role.MINISTRY, agency=AGENCY)
-    assert (
-        auth.post(f"/ministry/responses/{response_id}", data=full_answers(statements)).status_code
-        == 302
-    )
+    assert auth.post(f"/ministry/responses/{response_id}", data=full_answers(statements)).status_code == 302
     assert "Late by 2 days" in client.get(f"/issues/{slug}").get_data(as_text=True)
 
 
@@ -195,9 +188,7 @@ def test_without_a_map_the_most_agreed_statements_are_answered(app, auth):
         slug = db.session.get(Issue, issue_id).slug
     open_stage(auth, slug, "inform")
     auth.login(Role.MINISTRY, agency=AGENCY)
-    html = auth.client.get(f"/ministry/responses/{the_response(app, issue_id).id}").get_data(
-        as_text=True
-    )
+    html = auth.client.get(f"/ministry/responses/{the_response(app, issue_id).id}").get_data(as_text=True)
     names = re.findall(r'name="verdict-statement-(\d+)" value="accepted"', html)
     assert [int(n) for n in names] == [popular, unvoted]
     assert "Rejected spam" not in html and "A meta remark" not in html
@@ -208,9 +199,7 @@ def test_final_response_must_answer_every_proposal_and_inform_point(app, auth):
     open_stage(auth, slug, "inform")
     auth.login(Role.MINISTRY, agency=AGENCY)
     assert (
-        auth.post(
-            f"/ministry/responses/{the_response(app, issue_id).id}", data=full_answers(statements)
-        ).status_code
+        auth.post(f"/ministry/responses/{the_response(app, issue_id).id}", data=full_answers(statements)).status_code
         == 302
     )
     with app.app_context():
@@ -250,16 +239,12 @@ def test_extension_needs_a_reason_and_a_later_date_and_keeps_the_original(app, a
     clock.move_to(START + timedelta(days=5))
     assert auth.post(url, data={"reason": "", "new_due_at": "2026-03-20T17:00"}).status_code == 400
     earlier = auth.post(url, data={"reason": "More time", "new_due_at": "2026-03-05T10:00"})
-    assert earlier.status_code == 400 and "later than the current one" in earlier.get_data(
-        as_text=True
-    )
+    assert earlier.status_code == 400 and "later than the current one" in earlier.get_data(as_text=True)
     assert auth.post(url, data={"reason": "More time", "new_due_at": "soon"}).status_code == 400
     assert count(app, ResponseExtension) == 0
     assert the_response(app, issue_id).due_at == START + timedelta(days=7)
 
-    ok = auth.post(
-        url, data={"reason": "Waiting for the *Executive Yuan*", "new_due_at": "2026-03-20T17:00"}
-    )
+    ok = auth.post(url, data={"reason": "Waiting for the *Executive Yuan*", "new_due_at": "2026-03-20T17:00"})
     assert ok.status_code == 302
     response = the_response(app, issue_id)
     new_due = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # 17:00 in Taipei
@@ -267,20 +252,14 @@ def test_extension_needs_a_reason_and_a_later_date_and_keeps_the_original(app, a
     assert response.original_due_at == START + timedelta(days=7)
     with app.app_context():
         extension = db.session.scalar(select(ResponseExtension))
-        assert (
-            extension.previous_due_at == START + timedelta(days=7)
-            and extension.new_due_at == new_due
-        )
+        assert extension.previous_due_at == START + timedelta(days=7) and extension.new_due_at == new_due
 
     # After the original deadline but before the new one, the response is open, not overdue.
     clock.move_to(START + timedelta(days=10))
     page = client.get(f"/issues/{slug}").get_data(as_text=True)
     assert "Due in 9 days" in page and "Originally due" in page  # 8 days 7 hours left
     assert "<em>Executive Yuan</em>" in page
-    assert (
-        auth.post(f"/ministry/responses/{response_id}", data=full_answers(statements)).status_code
-        == 302
-    )
+    assert auth.post(f"/ministry/responses/{response_id}", data=full_answers(statements)).status_code == 302
     assert "Answered on time" in client.get(f"/issues/{slug}").get_data(as_text=True)
 
     # An answered response cannot be extended any more.
@@ -313,10 +292,7 @@ def test_citizens_and_other_agencies_are_refused_and_nothing_changes(app, auth):
         assert auth.post(extend_url, data=extension).status_code == 403
     # A member of another agency has a dashboard, without this issue on it.
     dashboard = auth.client.get("/ministry/")
-    assert (
-        dashboard.status_code == 200
-        and f"/ministry/responses/{response_id}" not in dashboard.get_data(as_text=True)
-    )
+    assert dashboard.status_code == 200 and f"/ministry/responses/{response_id}" not in dashboard.get_data(as_text=True)
     auth.login(Role.CITIZEN)
     assert auth.client.get("/ministry/").status_code == 403
 
@@ -351,15 +327,9 @@ def test_markdown_payloads_in_reasons_do_nothing(app, auth, client):
         '<script>alert(1)</script> <img src=x onerror="alert(2)"> [click](javascript:alert(3))'
     )
     answers["summary"] = "<a href='javascript:alert(4)' onclick='alert(5)'>x</a>"
-    assert (
-        auth.post(f"/ministry/responses/{the_response(app, issue_id).id}", data=answers).status_code
-        == 302
-    )
+    assert auth.post(f"/ministry/responses/{the_response(app, issue_id).id}", data=answers).status_code == 302
     section = (
-        client.get(f"/issues/{slug}")
-        .get_data(as_text=True)
-        .split('id="responses"', 1)[1]
-        .split('id="follow"', 1)[0]
+        client.get(f"/issues/{slug}").get_data(as_text=True).split('id="responses"', 1)[1].split('id="follow"', 1)[0]
     )
     assert "<script" not in section and "<img" not in section
     assert not re.search(r"<[^>]*\son\w+\s*=", section)  # no event-handler attribute on any tag
@@ -378,17 +348,12 @@ def test_api_lists_responses_by_status(app, auth, client, clock):
     clock.move_to(START + timedelta(days=6))
     open_stage(auth, slugs[open_id], "inform")
     auth.login(Role.MINISTRY, agency=AGENCY)
-    auth.post(
-        f"/ministry/responses/{the_response(app, answered_id).id}", data=full_answers(statements)
-    )
+    auth.post(f"/ministry/responses/{the_response(app, answered_id).id}", data=full_answers(statements))
     auth.logout()
 
     clock.move_to(START + timedelta(days=8))
     everything = client.get("/api/v1/responses").get_json()
-    by_status = {
-        s: client.get(f"/api/v1/responses?status={s}").get_json()
-        for s in ("open", "overdue", "answered")
-    }
+    by_status = {s: client.get(f"/api/v1/responses?status={s}").get_json() for s in ("open", "overdue", "answered")}
     page = client.get("/responses?status=overdue").get_data(as_text=True)
     assert len(everything) == 3
     assert [r["issue_id"] for r in by_status["open"]] == [open_id]

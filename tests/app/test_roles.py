@@ -47,11 +47,17 @@ def _snapshot(app) -> dict[str, list]:
 CONSOLE_ACTIONS = [
     ("GET", "/console/", {}),
     ("GET", "/console/issues/new", {}),
-    ("POST", "/console/issues/new",
-     {"title": "New", "slug": "new", "statement_max_length": "280", "moderation_mode": "lazy"}),
+    (
+        "POST",
+        "/console/issues/new",
+        {"title": "New", "slug": "new", "statement_max_length": "280", "moderation_mode": "lazy"},
+    ),
     ("GET", "/console/issues/uber", {}),
-    ("POST", "/console/issues/uber",
-     {"title": "Hacked", "slug": "uber", "statement_max_length": "280", "moderation_mode": "lazy"}),
+    (
+        "POST",
+        "/console/issues/uber",
+        {"title": "Hacked", "slug": "uber", "statement_max_length": "280", "moderation_mode": "lazy"},
+    ),
     ("POST", "/console/issues/uber/stages/advance", {}),
     ("POST", "/console/issues/uber/stages/open", {"stage": "inform"}),
     ("GET", "/console/issues/uber/map", {}),

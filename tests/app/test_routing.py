@@ -78,9 +78,7 @@ def test_meta_statements_get_the_fixed_priority(app):
 def test_routing_respects_moderation_and_past_votes(app):
     issue_id = make_issue(app, moderation_mode=ModerationMode.STRICT)
     blocs = make_blocs(app, issue_id, per_bloc=5)
-    hidden = make_statement(
-        app, issue_id, "Waiting for a moderator", status=ModerationStatus.UNMODERATED
-    )
+    hidden = make_statement(app, issue_id, "Waiting for a moderator", status=ModerationStatus.UNMODERATED)
     rejected = make_statement(app, issue_id, "Rejected", status=ModerationStatus.REJECTED)
     with app.app_context():
         opinion_map.recompute(issue_id)

@@ -114,9 +114,7 @@ def test_votes_reach_the_live_map_and_sigterm_stops_everything(app, served):
     try:
         assert listener.join(issue_id)["ok"] is True
         acknowledged = max(citizen.vote(issue_id, sid, "agree") for sid in blocs.statement_ids[:8])
-        covering = listener.wait_for(
-            "opinion_map", lambda m: m["watermark"] >= acknowledged, timeout=20
-        )
+        covering = listener.wait_for("opinion_map", lambda m: m["watermark"] >= acknowledged, timeout=20)
         assert covering["k"] == 2 and covering["participants"]["voted"] == 11
         mine = listener.wait_for(
             "opinion_map_you", lambda m: m["tick"] >= covering["tick"] and m["you"]["on_map"], timeout=10

@@ -119,9 +119,7 @@ def test_statement_added_respects_moderation(live_server, listeners):
 def test_rejecting_a_statement_hides_it_live(live_server, listeners):
     app = live_server.app
     issue_id = make_issue(app)
-    statement_id = make_statement(
-        app, issue_id, "Soon rejected", status=ModerationStatus.UNMODERATED
-    )
+    statement_id = make_statement(app, issue_id, "Soon rejected", status=ModerationStatus.UNMODERATED)
     viewer = listeners()
     viewer.join(issue_id)
     with app.app_context():

@@ -148,8 +148,9 @@ def test_voting_open_follows_the_flag_whether_or_not_the_stages_are_loaded(app, 
     with app.app_context():
         issue = _issue(issue_id)
         row = stages.stage_row(issue, issue.current_stage)
-        stages.update_stage(issue, row.key, starts_at=row.starts_at, ends_at=None, description="",
-                            voting_open=False, actor_id=None)
+        stages.update_stage(
+            issue, row.key, starts_at=row.starts_at, ends_at=None, description="", voting_open=False, actor_id=None
+        )
         assert stages.voting_open(issue) is False  # loaded rows, change not yet committed
         db.session.commit()
         unloaded = db.session.get(Issue, issue_id, options=[lazyload(Issue.stages)], populate_existing=True)
@@ -157,8 +158,11 @@ def test_voting_open_follows_the_flag_whether_or_not_the_stages_are_loaded(app, 
         assert stages.voting_open(unloaded) is False
         assert "stages" in inspect(unloaded).unloaded  # answered without loading them
     statement_id = make_statement(app, issue_id, "Keep taxis")
-    refused = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"},
-                       headers={"Accept-Language": "en"})
+    refused = api.post(
+        f"/api/v1/issues/{issue_id}/votes",
+        json={"statement_id": statement_id, "vote": "agree"},
+        headers={"Accept-Language": "en"},
+    )
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "voting_closed"
     assert refused.get_json()["error"]["message"].startswith("Voting is closed in the current stage")
@@ -178,9 +182,9 @@ def test_issue_page_shows_the_timeline(app, client, issue_id):
         stages.advance(_issue(issue_id), None)
     page = client.get("/issues/uber", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'aria-current="step"' in page
-    timeline = page[page.index('class="timeline"'):]
+    timeline = page[page.index('class="timeline"') :]
     assert timeline.index("Agenda setting") < timeline.index("Research") < timeline.index("Response")
-    current = timeline[timeline.index('aria-current="step"'):]
+    current = timeline[timeline.index('aria-current="step"') :]
     assert current.split("</li>")[0].count("Research") == 1
 
 

@@ -62,9 +62,7 @@ def catalog() -> Catalog:
 
 
 def _conversions(text: str) -> Counter:
-    return Counter(
-        (m.group("name"), m.group("type")) for m in _CONVERSION.finditer(text) if m.group("type") != "%"
-    )
+    return Counter((m.group("name"), m.group("type")) for m in _CONVERSION.finditer(text) if m.group("type") != "%")
 
 
 def _dummy_values(msgid: str) -> dict[str, object] | tuple[object, ...]:
@@ -132,9 +130,7 @@ def test_translations_keep_the_placeholders(catalog):
 
 
 def test_catalog_passes_babels_checks(catalog):
-    problems = [
-        f"{message.id!r}: {error}" for message, errors in catalog.check() for error in errors
-    ]
+    problems = [f"{message.id!r}: {error}" for message, errors in catalog.check() for error in errors]
     assert not problems, "\n".join(problems)
 
 

@@ -88,8 +88,7 @@ def test_accessible_equivalent_and_untrusted_text(live_server, new_context):
     headers = table.locator("thead th").all_inner_texts()
     assert headers[2:] == ["Group A (20 people)", "Group B (20 people)"]
     assert table.locator("tbody tr").count() == sum(
-        page.locator(f".om-group[data-group-id='{g}'] .om-statement-list > li").count()
-        for g in (0, 1)
+        page.locator(f".om-group[data-group-id='{g}'] .om-statement-list > li").count() for g in (0, 1)
     )
 
 

@@ -19,9 +19,7 @@ PASSWORD = "correct horse battery staple"
 
 def make_user(app, email: str, role: Role, agency: str | None = None) -> None:
     with app.app_context():
-        db.session.add(
-            User(email=email, password_hash=hash_password(PASSWORD), role=role, agency=agency)
-        )
+        db.session.add(User(email=email, password_hash=hash_password(PASSWORD), role=role, agency=agency))
         db.session.commit()
 
 
@@ -60,9 +58,7 @@ def test_facilitator_opens_inform_ministry_answers_citizen_sees_on_time(live_ser
         point = points.nth(index)
         point.get_by_label("Under study" if index == 2 else "Accepted").check()
         point.get_by_label("Reasons").fill(f"Reason number {index + 1}.")
-    ministry.get_by_label("Summary (optional, Markdown)").fill(
-        "We **accept** most of the proposals."
-    )
+    ministry.get_by_label("Summary (optional, Markdown)").fill("We **accept** most of the proposals.")
     ministry.get_by_role("button", name="Publish the response").click()
     expect(ministry.get_by_text("Your response is published.")).to_be_visible()
 

@@ -15,8 +15,16 @@ from clustering.cli import main
 def test_json_on_api_fixture(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(POLIS_MATH / "25ptpt-3gp-no-strict-with-meta"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"participants", "in_conv", "k", "groups", "consensus",
-                        "group_aware_consensus", "priorities", "seconds"}
+    assert set(out) == {
+        "participants",
+        "in_conv",
+        "k",
+        "groups",
+        "consensus",
+        "group_aware_consensus",
+        "priorities",
+        "seconds",
+    }
     _, blob = load_fixture("25ptpt-3gp-no-strict-with-meta")
     assert out["participants"] == blob["n"] and out["in_conv"] == len(blob["in-conv"])
     assert out["consensus"]["agree"] == [c["tid"] for c in blob["consensus"]["agree"]]
@@ -28,7 +36,9 @@ def test_json_on_api_fixture(capsys: pytest.CaptureFixture[str]) -> None:
 def test_module_on_opendata() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "clustering", str(OPENDATA / "vtaiwan.uberx"), "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = json.loads(proc.stdout)
     assert out["k"] == 2 and out["participants"] == 1921

@@ -44,11 +44,13 @@ CASES: dict[str, tuple[list[tuple[int, int, int]], list[int], list[int]]] = {
     "identical participants": ([(p, s, 1 if s % 2 else -1) for p in range(20) for s in range(8)], list(range(8)), []),
     "two distinct participants": (
         [(p, s, 1 if (p % 2 == 0) == (s % 2 == 0) else -1) for p in range(20) for s in range(8)],
-        list(range(8)), [],
+        list(range(8)),
+        [],
     ),
     "all moderated out": (
         [(p, s, (-1) ** (p + s)) for p in range(20) for s in range(8)],
-        list(range(8)), list(range(8)),
+        list(range(8)),
+        list(range(8)),
     ),
 }
 
@@ -59,8 +61,13 @@ def test_edge_case(name: str) -> None:
     r = compute_opinion_map(votes(rows), np.array(statements), excluded_statement_ids=excluded)
     assert_valid(r)
     expected_k: dict[str, Any] = {
-        "no votes": 0, "one participant": 0, "one statement": 2, "all passes": 0,
-        "identical participants": 0, "two distinct participants": 2, "all moderated out": 0,
+        "no votes": 0,
+        "one participant": 0,
+        "one statement": 2,
+        "all passes": 0,
+        "identical participants": 0,
+        "two distinct participants": 2,
+        "all moderated out": 0,
     }
     assert r.k == expected_k[name]
     if name == "no votes":

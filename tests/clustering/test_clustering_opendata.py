@@ -43,8 +43,7 @@ def test_k_and_adjusted_rand_index(name: str) -> None:
 def _positions_and_labels(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Our cold-start positions of pol.is's grouped participants, pol.is's and our labels."""
     conv = load(OPENDATA / name)
-    r = compute_opinion_map(conv.votes, conv.statement_ids, conv.excluded,
-                            meta_statement_ids=conv.meta)
+    r = compute_opinion_map(conv.votes, conv.statement_ids, conv.excluded, meta_statement_ids=conv.meta)
     sel = np.array([p in conv.polis_groups for p in r.in_conv_ids.tolist()])
     ids = r.in_conv_ids[sel].tolist()
     polis = np.array([conv.polis_groups[p] for p in ids])
@@ -63,8 +62,7 @@ def _lloyd(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _sse(x: np.ndarray, labels: np.ndarray) -> float:
-    return float(sum(((x[labels == g] - x[labels == g].mean(axis=0)) ** 2).sum()
-                     for g in np.unique(labels)))
+    return float(sum(((x[labels == g] - x[labels == g].mean(axis=0)) ** 2).sum() for g in np.unique(labels)))
 
 
 @pytest.mark.slow

@@ -85,8 +85,7 @@ def test_warm_start_without_new_votes_changes_nothing(conv: tuple[VoteTable, np.
 
 
 def test_later_vote_wins() -> None:
-    v = VoteTable(np.array([1, 1, 1]), np.array([0, 0, 0]), np.array([1, -1, 0], np.int8),
-                  np.array([5.0, 9.0, 9.0]))
+    v = VoteTable(np.array([1, 1, 1]), np.array([0, 0, 0]), np.array([1, -1, 0], np.int8), np.array([5.0, 9.0, 9.0]))
     r = compute_opinion_map(v, np.array([0]))
     # timestamps 9 tie: the later row (pass) wins over the earlier disagree
     assert r.consensus.agree == [] and r.group_votes == {}

@@ -11,13 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_import_loads_no_web_modules() -> None:
-    code = (
-        "import json, sys, clustering\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    code = "import json, sys, clustering\nprint(json.dumps(sorted(sys.modules)))\n"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     modules = json.loads(out.stdout)
     banned = ("flask", "sqlalchemy", "redis", "app", "clustering.cli", "requests")
     leaked = [m for m in modules if any(m == b or m.startswith(b + ".") or m.startswith(b + "_") for b in banned)]

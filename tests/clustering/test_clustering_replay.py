@@ -76,8 +76,7 @@ def test_seattle_replay_reaches_polis_grouping_more_closely() -> None:
     The level depends on the tick granularity (README: 0.46 to 0.88), so this pins one.
     """
     conv = load(OPENDATA / "15-per-hour-seattle")
-    r = replay_conversation(conv.votes, conv.statement_ids, conv.excluded, ticks=20,
-                            meta_statement_ids=conv.meta)
+    r = replay_conversation(conv.votes, conv.statement_ids, conv.excluded, ticks=20, meta_statement_ids=conv.meta)
     assert r.k == 2
     common = [p for p in r.group_of if p in conv.polis_groups]
     assert len(common) == len(conv.polis_groups) == 138

@@ -45,7 +45,9 @@ def test_ids_stable_while_a_conversation_grows() -> None:
         idx = order[:cut]
         r = compute_opinion_map(
             VoteTable(v.participant_ids[idx], v.statement_ids[idx], v.values[idx], v.timestamps[idx]),
-            conv.statement_ids, conv.excluded, previous_state=state,
+            conv.statement_ids,
+            conv.excluded,
+            previous_state=state,
         )
         current = {g.id: set(g.members.tolist()) for g in r.groups}
         for gid, members in current.items():

@@ -23,8 +23,12 @@ TOL = 1e-6
 
 def run(conv: Conversation, state: dict[str, Any] | None = None, **kw: Any) -> OpinionMap:
     return compute_opinion_map(
-        conv.votes, conv.statement_ids, conv.excluded, previous_state=state,
-        meta_statement_ids=conv.meta, **kw,
+        conv.votes,
+        conv.statement_ids,
+        conv.excluded,
+        previous_state=state,
+        meta_statement_ids=conv.meta,
+        **kw,
     )
 
 
@@ -83,9 +87,7 @@ def test_groups_k_ids_and_membership(polis_fixture: tuple[Conversation, dict[str
     conv, blob = polis_fixture
     r = from_blob(conv, blob)
     members_of = dict(zip(blob["base-clusters"]["id"], blob["base-clusters"]["members"], strict=True))
-    expected = {
-        g["id"]: sorted(p for b in g["members"] for p in members_of[b]) for g in blob["group-clusters"]
-    }
+    expected = {g["id"]: sorted(p for b in g["members"] for p in members_of[b]) for g in blob["group-clusters"]}
     assert r.k == len(blob["group-clusters"])
     assert {g.id: sorted(g.members.tolist()) for g in r.groups} == expected
     for g in blob["group-clusters"]:
@@ -122,7 +124,8 @@ def test_repness(polis_fixture: tuple[Conversation, dict[str, Any]]) -> None:
             np.testing.assert_allclose(
                 [x.p_success, x.p_test, x.repness, x.repness_test],
                 [e["p-success"], e["p-test"], e["repness"], e["repness-test"]],
-                atol=TOL, rtol=0,
+                atol=TOL,
+                rtol=0,
             )
 
 
