@@ -68,6 +68,17 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         # Flask-Limiter syntax; per participant (see app/services/rate_limits.py).
         "AGORA_STATEMENT_RATE_LIMIT": os.environ.get("AGORA_STATEMENT_RATE_LIMIT", "10 per minute;100 per day"),
         "AGORA_VOTE_RATE_LIMIT": os.environ.get("AGORA_VOTE_RATE_LIMIT", "120 per minute"),
+        # New participants per client address (app/services/participation/newcomers.py); an event on
+        # shared Wi-Fi raises it.
+        "AGORA_NEW_PARTICIPANT_RATE_LIMIT": os.environ.get("AGORA_NEW_PARTICIPANT_RATE_LIMIT", "100 per hour"),
+        # Failed logins per account (per address: AGORA_LOGIN_ADDRESS_RATE_LIMIT).
+        "AGORA_LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("AGORA_LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
+        "AGORA_LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("AGORA_LOGIN_ADDRESS_RATE_LIMIT", "20 per minute"),
+        # Password hashes computed at once (argon2 takes memory and a core each); more wait, then 503.
+        "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "2")),
+        # Links in account emails: verification and password reset, in seconds.
+        "EMAIL_VERIFICATION_MAX_AGE": int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE", str(7 * 24 * 3600))),
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
         # Socket.IO `vote_counts` broadcasts: at most one per issue per this many seconds.
         "VOTE_COUNTS_MIN_INTERVAL": float(os.environ.get("VOTE_COUNTS_MIN_INTERVAL", "0.5")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

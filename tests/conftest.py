@@ -136,8 +136,12 @@ class ApiClient:
     def __init__(self, client) -> None:
         self.client = client
         session = client.get("/api/v1/session").get_json()
-        self.participant_id: int = session["participant_id"]
         self.csrf_token: str = session["csrf_token"]
+
+    @property
+    def participant_id(self) -> int | None:
+        """The session's participant: None until its first write (a vote, a statement, a reply)."""
+        return self.client.get("/api/v1/session").get_json()["participant_id"]
 
     def get(self, url: str, **kwargs):
         return self.client.get(url, **kwargs)

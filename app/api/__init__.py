@@ -8,7 +8,9 @@ bp = Blueprint("api", __name__)
 
 from app.api import (  # noqa: E402,F401
     issues,
+    me,
     opinion,
+    participation,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,

@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.api import bp
+from app.api.helpers import json_body
 from app.api.serializers import serialize_issue, serialize_statement
+from app.extensions import db
+from app.models import Role
 from app.services.issues import counts_for, get_issue, issue_counts, list_issues
 from app.services.participants import current_participant_id
+from app.services.participation.settings import apply_settings, parse_settings
+from app.services.permissions import current_user_id, refuse_unless
 from app.services.routing import choose_next_statement
 
 
@@ -23,6 +28,20 @@ def issues():
 def issue(issue_id: int):
     """One issue with its description."""
     found = get_issue(issue_id)
+    return jsonify(serialize_issue(found, counts_for(found), detail=True))
+
+
+@bp.patch("/issues/<int:issue_id>")
+def update_issue_settings(issue_id: int):
+    """Facilitators and admins change {"participation", "status", "map_visible", "statements_open",
+    "moderation_mode"}; answered with the issue as ``GET`` shows it."""
+    refusal = refuse_unless(Role.FACILITATOR)
+    if refusal is not None:
+        return refusal
+    found = get_issue(issue_id)
+    changes = parse_settings(json_body())  # every value checked before anything changes
+    apply_settings(found, changes, current_user_id())
+    db.session.commit()
     return jsonify(serialize_issue(found, counts_for(found), detail=True))
 
 

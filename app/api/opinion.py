@@ -8,10 +8,12 @@ from app.api import bp
 from app.services.issues import get_issue
 from app.services.opinion_map import map_for_viewer
 from app.services.participants import current_participant_id
+from app.services.participation.visibility import check_map_visible
 
 
 @bp.get("/issues/<int:issue_id>/opinion-map")
 def opinion_map(issue_id: int):
     """The latest opinion map, with the caller's own place on it (``you``)."""
     issue = get_issue(issue_id)
+    check_map_visible(issue)
     return jsonify(map_for_viewer(issue.id, current_participant_id()))

@@ -7,6 +7,7 @@ from typing import Any
 from app.models import Issue, Statement, Vote, VoteValue
 from app.services.issues import IssueCounts
 from app.services.markdown import render_markdown
+from app.services.participation.settings import serialize_settings
 from app.services.stage_labels import stage_label
 from app.services.voting import CurrentVote
 
@@ -27,8 +28,8 @@ def serialize_issue(issue: Issue, counts: IssueCounts, detail: bool = False) -> 
             description_html=str(render_markdown(issue.description)),
             steward_agency=issue.steward_agency,
             statement_max_length=issue.statement_max_length,
-            moderation_mode=issue.moderation_mode.value,
             attribution=issue.attribution,
+            **serialize_settings(issue),
             stages=serialize_stages(issue),
         )
     return data

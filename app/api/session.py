@@ -1,4 +1,4 @@
-"""API v1: the anonymous session a client needs before it writes."""
+"""API v1: the session a client needs before it writes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from flask import jsonify
 from flask_wtf.csrf import generate_csrf
 
 from app.api import bp
-from app.services.participants import get_or_create_participant
+from app.services.participants import current_participant_id
 
 
 @bp.get("/session")
 def session():
-    """The participant id (created on first call) and the CSRF token for X-CSRFToken."""
-    participant = get_or_create_participant()
-    return jsonify(participant_id=participant.id, csrf_token=generate_csrf())
+    """The participant id (null until this session's first write) and the CSRF token for X-CSRFToken."""
+    return jsonify(participant_id=current_participant_id(), csrf_token=generate_csrf())

@@ -12,8 +12,10 @@ from app.extensions import db, limiter
 from app.models import Statement
 from app.services.issues import get_issue
 from app.services.participants import get_or_create_participant
+from app.services.participation.policy import check_can_write
+from app.services.participation.visibility import check_statements_open
 from app.services.rate_limits import participant_key, statement_limit
-from app.services.statements import post_statement
+from app.services.statements import post_statement, validate_statement_text
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff, visible_to_viewer
 
 
@@ -33,6 +35,9 @@ def create_statement(issue_id: int):
     """Post {"text"}: 201 with the statement and whether citizens can see it yet."""
     issue = get_issue(issue_id)
     text = json_body().get("text")
+    check_can_write(issue)
+    check_statements_open(issue)
+    validate_statement_text(issue, text)  # 4xx before a participant is made for it
     participant = get_or_create_participant()
     statement = post_statement(issue, participant.id, text, as_staff=viewer_is_staff())
     body = serialize_statement(statement)

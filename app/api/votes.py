@@ -23,8 +23,9 @@ def vote(issue_id: int):
     event (at most two a second per issue) and ``GET /api/v1/issues/<id>``.
     """
     body = json_body()
-    ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))  # 4xx before any write
-    participant = get_or_create_participant()
+    # 4xx before any write: a draft is a 404 to citizens, the issue's rule a 403, then the vote itself.
+    ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))
+    participant = get_or_create_participant()  # 429 past the address's new-participant limit
     result = record_vote(ballot, participant.id)
     status = 201 if result.outcome is VoteOutcome.CREATED else 200
     return jsonify(

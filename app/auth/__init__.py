@@ -20,4 +20,4 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
 
-from app.auth import views  # noqa: E402,F401
+from app.auth import account, views  # noqa: E402,F401

@@ -38,3 +38,35 @@ class RegistrationForm(FlaskForm):
         validators=[EqualTo("password", _l("The two passwords differ."))],
     )
     next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Use at least 10 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", _l("The two passwords differ."))],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand: my account and personal data are deleted; my votes and statements stay, anonymously."),
+        validators=[InputRequired(_l("Tick the box to confirm."))],
+    )

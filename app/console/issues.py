@@ -9,8 +9,8 @@ from app.console import bp
 from app.console.forms import IssueForm, to_local, to_utc
 from app.errors import AgoraError
 from app.extensions import db
-from app.models import ModerationMode, Stage
-from app.services import issue_admin, participation, stages
+from app.models import IssueStatus, ModerationMode, Stage
+from app.services import issue_admin, stages, statistics
 from app.services.issues import get_issue_by_slug, issue_counts, list_issues
 from app.services.permissions import current_user_id
 
@@ -36,13 +36,17 @@ def new_issue():
                 final_response_days=form.final_response_days.data,
                 moderation_mode=ModerationMode(form.moderation_mode.data),
                 actor_id=current_user_id(),
+                status=IssueStatus.DRAFT,  # public once a facilitator publishes it
             )
             db.session.commit()
         except AgoraError as error:
             db.session.rollback()
             form.slug.errors.append(error.message)
         else:
-            flash(_("The issue was created."), "success")
+            flash(
+                _("The issue was created as a draft: only facilitators see it until you publish it (Participation)."),
+                "success",
+            )
             return redirect(url_for("console.edit_issue", slug=issue.slug))
     return render_template("console/issue_form.html", form=form, issue=None), 400 if form.errors else 200
 
@@ -142,4 +146,4 @@ def open_stage(slug: str):
 def opinion_map(slug: str):
     """The live opinion map with participation statistics."""
     issue = get_issue_by_slug(slug)
-    return render_template("console/map.html", issue=issue, stats=participation.stats(issue))
+    return render_template("console/map.html", issue=issue, stats=statistics.stats(issue))

@@ -71,3 +71,9 @@ __all__ += [
     "ResponsePoint",
     "Verdict",
 ]
+
+# Participation: issue settings, invite codes, exclusions.
+from app.models.issue import IssueStatus, Participation  # noqa: E402
+from app.models.participation import InviteCode, ParticipantExclusion  # noqa: E402
+
+__all__ += ["InviteCode", "IssueStatus", "ParticipantExclusion", "Participation"]

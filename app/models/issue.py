@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Integer, String, Text
+from sqlalchemy import Boolean, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -34,6 +34,26 @@ class ModerationMode(enum.StrEnum):
     LAZY = "lazy"
 
 
+class Participation(enum.StrEnum):
+    """Who may write (vote, post statements, reply) in an issue; reading is always public."""
+
+    OPEN = "open"  # anyone, anonymously
+    REGISTERED = "registered"  # a logged-in account
+    VERIFIED = "verified"  # an account whose email address is verified
+    INVITE = "invite"  # a single-use invite code (see app.models.participation.InviteCode)
+
+
+class IssueStatus(enum.StrEnum):
+    """A draft is seen by facilitators and admins only."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def _enum(cls: type[enum.Enum], length: int) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
 class Issue(db.Model):
     __tablename__ = "issue"
 
@@ -55,6 +75,18 @@ class Issue(db.Model):
         Enum(Stage, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
         default=Stage.AGENDA_SETTING,
     )
+    participation: Mapped[Participation] = mapped_column(
+        _enum(Participation, 16), default=Participation.OPEN, server_default=Participation.OPEN.value
+    )
+    status: Mapped[IssueStatus] = mapped_column(
+        _enum(IssueStatus, 16), default=IssueStatus.PUBLISHED, server_default=IssueStatus.PUBLISHED.value
+    )
+    # pol.is's "show visualization" and "participants can submit comments", independent of voting.
+    map_visible: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    statements_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Raised when votes are moved or set aside (merge on login, exclusion) rather than appended,
+    # so that a cached copy of the issue's votes knows it must be read again.
+    votes_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Markdown shown on the issue page, e.g. the CC BY 4.0 attribution of imported data.
     attribution: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

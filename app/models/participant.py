@@ -19,7 +19,11 @@ class Participant(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # External id, for embedding in another site or for imported pol.is participants.
     xid: Mapped[str | None] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Keyed hashes (HMAC with the secret key) of the address and user agent it was created from:
+    # enough to spot bursts of new participants from one source, without storing either.
+    address_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    agent_key: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User | None] = relationship()
 

@@ -34,6 +34,12 @@ class User(UserMixin, db.Model):
     # A ministry user's agency: they publish responses for issues whose steward_agency equals it.
     agency: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the owner followed the link of the verification email (or an operator made the account).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -18,10 +18,17 @@ from app.pages import bp
 from app.services import stages
 from app.services.issues import counts_for, get_issue_by_slug, issue_counts, list_issues
 from app.services.participants import current_participant_id, get_or_create_participant
+from app.services.participation import policy
+from app.services.participation.policy import check_can_write
+from app.services.participation.visibility import (
+    check_statements_open,
+    map_visible_to_viewer,
+    statements_open_to_viewer,
+)
 from app.services.rate_limits import participant_key, statement_limit, vote_limit
 from app.services.routing import choose_next_statement
 from app.services.stage_labels import stage_label
-from app.services.statements import post_statement
+from app.services.statements import post_statement, validate_statement_text
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff
 from app.services.voting import VoteOutcome, check_vote, record_vote, votes_of
 
@@ -68,8 +75,11 @@ def add_statement(slug: str):
     """Post a statement; on bad input show the page again with the message and the text kept."""
     found = get_issue_by_slug(slug)
     text = request.form.get("text", "")
-    participant = get_or_create_participant()
     try:
+        check_can_write(found)
+        check_statements_open(found)
+        validate_statement_text(found, text)
+        participant = get_or_create_participant()
         statement = post_statement(found, participant.id, text, as_staff=viewer_is_staff())
     except AgoraError as error:
         return _render_issue(found, statement_error=error.message, draft=text), error.status
@@ -99,6 +109,9 @@ def _render_issue(issue: Issue, statement_error: str | None = None, draft: str =
         issue=issue,
         counts=counts_for(issue),
         statement=choose_next_statement(issue, current_participant_id()),
+        refusal=policy.refusal(issue),
+        map_visible=map_visible_to_viewer(issue),
+        statements_open=statements_open_to_viewer(issue),
         voting_open=stages.voting_open(issue),
         vote_values=list(VoteValue),
         stage_label=stage_label,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,9 +12,10 @@ from app.errors import AgoraError
 from app.extensions import db, limiter
 from app.models import OridPart
 from app.process import bp
-from app.services import activity, decisions, discussion, orid, research
+from app.services import activity, decisions, discussion, orid, privacy, research
 from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
+from app.services.participation.policy import check_can_write
 from app.services.permissions import is_facilitator
 from app.services.rate_limits import participant_key, statement_limit
 
@@ -78,6 +81,7 @@ def _render_topic(issue, topic, error: str | None = None, draft: str = "", paren
         draft=draft,
         error_parent_id=parent_id,
         staff=staff,
+        pseudonym=functools.partial(privacy.pseudonym, issue.id),
     )
 
 
@@ -90,8 +94,9 @@ def reply(slug: str, topic_id: int):
     body = request.form.get("body", "")
     raw_parent = request.form.get("parent_id") or None
     parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
-    participant = get_or_create_participant()
     try:
+        check_can_write(issue)
+        participant = get_or_create_participant()
         post = discussion.reply(topic, participant_id=participant.id, body=body, parent_id=parent_id)
         db.session.commit()
     except AgoraError as error:

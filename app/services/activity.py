@@ -56,6 +56,20 @@ def describe(entry: ActivityLog) -> str:
         "orid_updated": lambda: _("The meeting record “%(title)s” was edited.", title=p.get("title", "")),
         "decision_recorded": lambda: _("Decision on “%(title)s” was recorded.", title=p.get("title", "")),
         "decision_updated": lambda: _("Decision on “%(title)s” was edited.", title=p.get("title", "")),
+        "issue_published": lambda: _("The issue was published."),
+        "issue_unpublished": lambda: _("The issue was taken back to draft."),
+        "issue_settings_changed": lambda: _("The issue's participation settings were changed."),
+        "invites_created": lambda: _("%(count)s invite codes were created.", count=p.get("count")),
+        "participants_excluded": lambda: _(
+            "%(count)s participants were excluded from the results. Reason: %(reason)s",
+            count=p.get("count"),
+            reason=p.get("reason", ""),
+        ),
+        "participants_included": lambda: _(
+            "%(count)s excluded participants count again. Reason: %(reason)s",
+            count=p.get("count"),
+            reason=p.get("reason", ""),
+        ),
     }
     describer = describers.get(entry.kind)
     return describer() if describer else entry.kind

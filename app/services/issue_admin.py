@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from app.errors import AgoraError
 from app.extensions import db
-from app.models import Issue, ModerationMode
+from app.models import Issue, IssueStatus, ModerationMode
 from app.services import activity
 
 
@@ -27,6 +27,7 @@ def create_issue(
     actor_id: int | None,
     inform_response_days: int = 7,
     final_response_days: int = 60,
+    status: IssueStatus = IssueStatus.PUBLISHED,
 ) -> Issue:
     """Add an issue with its seven stages and log it; the caller commits."""
     _check_slug_free(slug)
@@ -39,6 +40,7 @@ def create_issue(
         moderation_mode=moderation_mode,
         inform_response_days=inform_response_days,
         final_response_days=final_response_days,
+        status=status,
     )
     db.session.add(issue)
     db.session.flush()  # the stages (see IssueStage) and the log entry need the issue's id

@@ -42,6 +42,7 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
+from app.services.participation.exclusion import excluded_ids
 from clustering import OpinionMap, VoteTable, compute_opinion_map
 
 #: pol.is puts a participant on the map after this many votes (fewer if there are fewer statements).
@@ -221,7 +222,8 @@ def recompute(issue_id: int) -> Recomputed | None:
     # The watermark is read before the votes: a vote committed in between is then included
     # without being claimed, never claimed without being included.
     watermark = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
-    votes = _load_votes(issue_id, watermark)
+    votes = _load_votes(issue_id, watermark, issue.votes_revision)
+    votes = _without(votes, excluded_ids(issue_id))  # a facilitator set them aside
     statements = _load_statements(issue)
 
     previous_state = (previous.state or {}).get("clustering") if previous is not None else None
@@ -286,8 +288,9 @@ class _IssueVotes:
     REREAD_EVENTS = 1000
     FULL_RELOAD_SECONDS = 30.0
 
-    def __init__(self, issue_id: int, watermark: int) -> None:
+    def __init__(self, issue_id: int, watermark: int, revision: int = 0) -> None:
         self.issue_id = issue_id
+        self.revision = revision
         self.loaded_at = time.monotonic()
         self.watermark = watermark
         self.watermark_stamp = _event_stamp(watermark)
@@ -299,10 +302,12 @@ class _IssueVotes:
         )
         self.row_of = {key: i for i, key in enumerate(zip(self.pids.tolist(), self.sids.tolist(), strict=True))}
 
-    def still_valid(self, watermark: int) -> bool:
-        """False when too old, or when the database is no longer the one it was read from."""
+    def still_valid(self, watermark: int, revision: int = 0) -> bool:
+        """False when too old, when votes were moved or set aside (``Issue.votes_revision``), or
+        when the database is no longer the one it was read from."""
         return (
-            time.monotonic() - self.loaded_at < self.FULL_RELOAD_SECONDS
+            revision == self.revision
+            and time.monotonic() - self.loaded_at < self.FULL_RELOAD_SECONDS
             and watermark >= self.watermark
             and _event_stamp(self.watermark) == self.watermark_stamp
         )
@@ -381,15 +386,22 @@ def _event_stamp(event_id: int) -> datetime | None:
     return db.session.scalar(select(VoteEvent.created_at).where(VoteEvent.id == event_id)) if event_id else None
 
 
-def _load_votes(issue_id: int, watermark: int) -> VoteTable:
+def _load_votes(issue_id: int, watermark: int, revision: int = 0) -> VoteTable:
     """The issue's current votes, incrementally when this process read them recently."""
     with _votes_lock:
         cached = _votes.get(issue_id)
-        if cached is not None and cached.still_valid(watermark):
+        if cached is not None and cached.still_valid(watermark, revision):
             cached.catch_up(watermark)
         else:
-            cached = _votes[issue_id] = _IssueVotes(issue_id, watermark)
+            cached = _votes[issue_id] = _IssueVotes(issue_id, watermark, revision)
         return cached.table()
+
+
+def _without(votes: VoteTable, participant_ids: set[int]) -> VoteTable:
+    if not participant_ids:
+        return votes
+    keep = ~np.isin(votes.participant_ids, np.fromiter(participant_ids, dtype=np.int64))
+    return VoteTable(votes.participant_ids[keep], votes.statement_ids[keep], votes.values[keep])
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from flask import Flask
 
 from app.extensions import db
 from app.services.outbox import send_due
+from app.services.privacy import purge_expired_follows
+
+PURGE_INTERVAL = 600.0  # seconds
 
 
 class OutboxSender:
@@ -32,10 +36,16 @@ class OutboxSender:
 
     def _run(self, app: Flask) -> None:
         interval = float(app.config.get("MAIL_POLL_INTERVAL", 2.0))
+        purged_at = 0.0
         while not self._stop.is_set():
             with app.app_context():
                 try:
                     send_due()
+                    if time.monotonic() - purged_at > PURGE_INTERVAL:
+                        # Unconfirmed follows whose link expired: addresses nobody confirmed are not kept.
+                        purge_expired_follows()
+                        db.session.commit()
+                        purged_at = time.monotonic()
                 except Exception:  # a database hiccup must not end the loop; the next tick retries
                     app.logger.exception("The outbox sender failed; retrying")
                     db.session.rollback()

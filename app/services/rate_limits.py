@@ -6,10 +6,12 @@ variables (Flask-Limiter's syntax, e.g. "10 per minute;100 per day"; defaults in
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_limiter.util import get_remote_address
+import secrets
 
-from app.services.participants import current_participant_id
+from flask import current_app, session
+from flask_login import current_user
+
+LIMIT_KEY = "limit_key"
 
 
 def statement_limit() -> str:
@@ -21,6 +23,16 @@ def vote_limit() -> str:
 
 
 def participant_key() -> str:
-    """Limit by participant when the session has one, else by address."""
-    participant_id = current_participant_id()
-    return f"participant:{participant_id}" if participant_id is not None else f"ip:{get_remote_address()}"
+    """Limit by account when logged in, else by the session cookie.
+
+    Not by participant id: the participant is made by the first write, after the limit was
+    counted, so the first write and the rest would fall under different keys. A client that drops
+    its cookie gets a new key, and each new participant it then makes counts against its address
+    (AGORA_NEW_PARTICIPANT_RATE_LIMIT).
+    """
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    key = session.get(LIMIT_KEY)
+    if not isinstance(key, str):
+        key = session[LIMIT_KEY] = secrets.token_urlsafe(12)
+    return f"session:{key}"

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import (
     DecisionProposal,
     Issue,
+    IssueStatus,
     MinistryResponse,
     ModerationStatus,
     OpinionSnapshot,
@@ -34,6 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.services.deadlines import ResponseStatus, check_extension, due_date
+from app.services.issues import counted_vote
 from app.services.permissions import can_publish_response
 
 #: The stage whose opening makes each kind of response due.
@@ -191,7 +193,8 @@ def _shares(by_group: list) -> tuple[GroupShare, ...]:
 
 def _most_agreed(issue: Issue) -> list[_Entry]:
     """The accepted statements with the most agree votes: the fallback before any opinion map."""
-    agrees = func.count(Vote.id).filter(Vote.value == int(VoteValue.AGREE))
+    # Votes of participants a facilitator excluded do not count here either.
+    agrees = func.count(Vote.id).filter(Vote.value == int(VoteValue.AGREE), counted_vote(Vote))
     rows = db.session.execute(
         select(Statement.id)
         .outerjoin(Vote, Vote.statement_id == Statement.id)
@@ -400,7 +403,7 @@ def parse_status(value: str | None) -> ResponseStatus | None:
 def list_responses(status: ResponseStatus | None = None, now: datetime | None = None) -> list[MinistryResponse]:
     """Responses across issues: the most urgent unanswered first, then the latest answered."""
     now = now or utcnow()
-    query = select(MinistryResponse).join(Issue)
+    query = select(MinistryResponse).join(Issue).where(Issue.status == IssueStatus.PUBLISHED)
     if status is ResponseStatus.ANSWERED:
         query = query.where(MinistryResponse.answered_at.is_not(None))
     elif status is ResponseStatus.OPEN:

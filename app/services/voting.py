@@ -9,14 +9,15 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import signals
 from app.errors import AgoraError
 from app.extensions import db
-from app.models import Issue, IssueStage, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.models import Issue, IssueStage, IssueStatus, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
 from app.services import stages
 from app.services.issues import issue_not_found
+from app.services.participation.policy import IssueRule, check_can_write
 from app.services.visibility import status_visible_to_citizens, viewer_is_staff
 
 VOTE_LABELS = {value.label: value for value in VoteValue}
@@ -71,6 +72,9 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
     statement_id = _statement_id(statement_id)
     found = db.session.execute(
         select(
+            Issue.slug,
+            Issue.status,
+            Issue.participation,
             Issue.current_stage,
             Issue.moderation_mode,
             IssueStage.voting_open,
@@ -82,8 +86,9 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
         .outerjoin(Statement, Statement.id == statement_id)
         .where(Issue.id == issue_id)
     ).first()
-    if found is None:
+    if found is None or (found.status is IssueStatus.DRAFT and not viewer_is_staff()):
         raise issue_not_found()
+    check_can_write(IssueRule(issue_id, found.slug, found.participation))  # 403 participation_required
     value = parse_vote_value(raw_value)
     if found.statement_issue_id != issue_id:
         raise _statement_not_found()
@@ -102,12 +107,7 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
 
 def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
     """Store a checked vote in one transaction, then send `vote_cast`."""
-    try:
-        result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
-    except IntegrityError:
-        # A concurrent first vote by the same participant won the insert; ours becomes a change.
-        db.session.rollback()
-        result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
+    result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
     signals.vote_cast.send(
         current_app._get_current_object(),
         issue_id=ballot.issue_id,
@@ -135,25 +135,39 @@ def _statement_not_found() -> AgoraError:
 def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: VoteValue) -> VoteResult:
     """Store the vote and its event, and commit.
 
+    Two changes of one vote at the same moment must not leave the current vote and the event
+    log disagreeing (A's update, B's update, then A's event last). So the first statement is an
+    insert that does nothing when the vote exists, and an existing vote is then read with a row
+    lock: on PostgreSQL the second change waits for the first to commit and reads its value; on
+    SQLite the insert has already taken the database's one write lock. The event is written
+    while the lock is held, so event order is update order.
+
     Plain SQL statements rather than ORM objects, as in ``check_vote``: the unit of work (build
     objects, flush, expire them on commit) is not needed for two rows whose values we know.
     """
     now = utcnow()
-    stored = db.session.execute(
-        select(Vote.id, Vote.value, Vote.updated_at).where(
-            Vote.participant_id == participant_id, Vote.statement_id == statement_id
-        )
-    ).first()
     votes, events = Vote.__table__, VoteEvent.__table__
     row = dict(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=int(value))
-    if stored is None:
-        db.session.execute(insert(votes).values(**row, updated_at=now))
+    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    inserted = db.session.execute(
+        dialect_insert(votes)
+        .values(**row, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
+        .returning(votes.c.id)
+    ).first()
+    if inserted is not None:
         outcome, updated_at = VoteOutcome.CREATED, now
-    elif stored.value == int(value):
-        outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
     else:
-        db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
-        outcome, updated_at = VoteOutcome.CHANGED, now
+        stored = db.session.execute(
+            select(votes.c.id, votes.c.value, votes.c.updated_at)
+            .where(votes.c.participant_id == participant_id, votes.c.statement_id == statement_id)
+            .with_for_update()
+        ).one()
+        if stored.value == int(value):
+            outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
+        else:
+            db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
+            outcome, updated_at = VoteOutcome.CHANGED, now
     event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
     db.session.commit()
     return VoteResult(

@@ -23,9 +23,10 @@ from sqlalchemy import exists, select
 from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, Vote
-from app.services.issues import counts_for
+from app.services.issues import counts_for, may_see
 from app.services.opinion_map import latest_map, votes_of_participant
 from app.services.participants import current_participant_id
+from app.services.participation.visibility import check_map_visible
 from app.services.recompute import scheduler_of
 from app.sockets.broadcast import room, viewers
 
@@ -51,7 +52,7 @@ def _issue_from(data: Any) -> Issue:
     if not isinstance(issue_id, int) or isinstance(issue_id, bool):
         raise AgoraError("issue_invalid", _("Say which issue to follow."), 400)
     issue = db.session.get(Issue, issue_id)
-    if issue is None:
+    if not may_see(issue):  # a draft has no room for the public
         raise AgoraError("issue_not_found", _("We could not find that issue."), 404)
     return issue
 
@@ -60,6 +61,7 @@ def _issue_from(data: Any) -> Issue:
 def join_issue(data: Any = None) -> dict[str, Any]:
     """Follow an issue: join its room and get its latest map at once."""
     issue = _issue_from(data)
+    check_map_visible(issue)
     participant_id = current_participant_id()
     try:
         join_room(room(issue.id))

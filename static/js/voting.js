@@ -61,9 +61,24 @@
 
   function readError(response) {
     return response.json().then(
-      function (body) { return (body.error && body.error.message) || response.statusText; },
-      function () { return response.statusText; }
+      function (body) {
+        var error = new Error((body.error && body.error.message) || response.statusText);
+        error.code = body.error && body.error.code;
+        return error;
+      },
+      function () { return new Error(response.statusText); }
     );
+  }
+
+  // The participation rule refused this vote (it changed since the page was loaded):
+  // the buttons give way to the rule's message, as the page shows it when loaded.
+  function refuse(message) {
+    var card = panel.querySelector("[data-statement-card]");
+    var note = document.createElement("p");
+    note.className = "participation-required";
+    note.setAttribute("role", "alert");
+    note.textContent = message;
+    card.replaceWith(note);
   }
 
   function vote(form, label) {
@@ -79,7 +94,7 @@
       headers: headers,
       body: JSON.stringify({ statement_id: statementId, vote: label })
     }).then(function (response) {
-      if (!response.ok) return readError(response).then(function (message) { throw new Error(message); });
+      if (!response.ok) return readError(response).then(function (error) { throw error; });
       return response.json();
     }).then(function (body) {
       if (body.outcome === "created") countOwnVote(versionBefore);
@@ -89,14 +104,15 @@
       return fetch(panel.dataset.nextUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } });
     }).then(function (response) {
       if (response.status === 204) return null;
-      if (!response.ok) return readError(response).then(function (message) { throw new Error(message); });
+      if (!response.ok) return readError(response).then(function (error) { throw error; });
       return response.json();
     }).then(function (statement) {
       showStatement(statement);
       var first = panel.querySelector("[data-statement-card]:not([hidden]) button.vote");
       if (first) first.focus();
     }).catch(function (error) {
-      fail(error.message);
+      if (error.code === "participation_required") refuse(error.message);
+      else fail(error.message);
     }).finally(function () {
       panel.removeAttribute("aria-busy");
     });
@@ -119,7 +135,8 @@
       var target = event.target;
       if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
       var label = { a: "agree", d: "disagree", p: "pass" }[event.key.toLowerCase()];
-      if (!label || panel.querySelector("[data-statement-card]").hidden || panel.getAttribute("aria-busy")) return;
+      var card = panel.querySelector("[data-statement-card]");
+      if (!label || !card || card.hidden || panel.getAttribute("aria-busy")) return;
       event.preventDefault();
       vote(form, label);
     });

@@ -17,8 +17,12 @@ class Citizen:
         self.base_url = base_url
         self.http = requests.Session()
         body = self.http.get(f"{base_url}/api/v1/session", timeout=5).json()
-        self.participant_id: int = body["participant_id"]
         self.csrf_token: str = body["csrf_token"]
+
+    @property
+    def participant_id(self) -> int | None:
+        """None until this citizen's first write."""
+        return self.http.get(f"{self.base_url}/api/v1/session", timeout=5).json()["participant_id"]
 
     def post(self, path: str, json: dict[str, Any]) -> requests.Response:
         return self.http.post(f"{self.base_url}{path}", json=json, headers={"X-CSRFToken": self.csrf_token}, timeout=5)

@@ -209,7 +209,10 @@ def test_voting_is_rate_limited(rate_limits_on, app, make_api):
 
 
 def test_a_first_vote_that_loses_a_race_becomes_a_change(app, api, issue_id, statement_id):
-    """Two first votes of one participant at once: the unique constraint stops the second insert."""
+    """Two first votes of one participant at once: the second insert does nothing and changes the vote."""
+    other_statement = make_statement(app, issue_id, "Buses every ten minutes")
+    assert api.post(url(issue_id), json={"statement_id": other_statement, "vote": "pass"}).status_code == 201
+    participant_id = api.participant_id
     inserts = []
 
     def concurrent_vote_first(conn, cursor, statement, parameters, context, executemany):
@@ -220,7 +223,7 @@ def test_a_first_vote_that_loses_a_race_becomes_a_change(app, api, issue_id, sta
             with conn.engine.connect() as other:
                 other.execute(
                     Vote.__table__.insert().values(
-                        issue_id=issue_id, participant_id=api.participant_id, statement_id=statement_id, value=-1
+                        issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=-1
                     )
                 )
                 other.commit()
@@ -235,7 +238,7 @@ def test_a_first_vote_that_loses_a_race_becomes_a_change(app, api, issue_id, sta
 
     assert inserts, "the vote was never inserted"
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["outcome"] == "changed"  # the retry changed the other request's vote
+    assert response.get_json()["outcome"] == "changed"  # it changed the other request's vote
     with app.app_context():
-        assert db.session.scalars(select(Vote.value)).all() == [1]
-        assert db.session.scalars(select(VoteEvent.value)).all() == [1]  # the failed try left none
+        assert db.session.scalars(select(Vote.value).where(Vote.statement_id == statement_id)).all() == [1]
+        assert db.session.scalars(select(VoteEvent.value).where(VoteEvent.statement_id == statement_id)).all() == [1]

@@ -30,7 +30,7 @@ def test_refuses_ministry_without_agency_duplicates_and_short_passwords(app, run
     )
     again = runner.invoke(args=["create-user", "F@x.tw", "--role", "admin"], input="s3cret-passphrase\n")
     assert again.exit_code != 0 and "already exists" in again.output
-    bad_role = runner.invoke(args=["create-user", "c@x.tw", "--role", "citizen"], input="s3cret-passphrase\n")
+    bad_role = runner.invoke(args=["create-user", "c@x.tw", "--role", "superuser"], input="s3cret-passphrase\n")
     assert bad_role.exit_code != 0
     with app.app_context():
         assert db.session.scalars(db.select(User.email)).all() == ["f@x.tw"]

@@ -54,14 +54,15 @@ def test_votes_over_http_reach_every_viewer_in_a_later_tick(live_server, listene
     issue_id = make_issue(live_server.app)
     blocs = make_blocs(live_server.app, issue_id)
     citizen = Citizen(live_server.url)
+    # The first write makes the participant; the page's socket reconnects after it ("agora:voted").
+    event_ids = [citizen.vote(issue_id, blocs.statement_ids[0], "agree")]
     mine = listeners(citizen.cookie)
     other = listeners()
     assert mine.join(issue_id)["participant"] is True
     other.join(issue_id)
-    before = other.wait_for("opinion_map", lambda m: m["tick"] >= 1)
+    before = other.wait_for("opinion_map", lambda m: m["watermark"] >= event_ids[0])
 
-    event_ids = []
-    for n, statement_id in enumerate(blocs.statement_ids[:7]):
+    for n, statement_id in enumerate(blocs.statement_ids[1:7], start=1):
         event_ids.append(citizen.vote(issue_id, statement_id, "agree" if n < 4 else "disagree"))
 
     for listener in (mine, other):
@@ -83,9 +84,10 @@ def test_fewer_than_seven_votes_is_explained(live_server, listeners):
     issue_id = make_issue(live_server.app)
     blocs = make_blocs(live_server.app, issue_id, per_bloc=10)
     citizen = Citizen(live_server.url)
+    citizen.vote(issue_id, blocs.statement_ids[0], "agree")  # the participant exists from the first write
     mine = listeners(citizen.cookie)
     mine.join(issue_id)
-    last = [citizen.vote(issue_id, sid, "agree") for sid in blocs.statement_ids[:3]][-1]
+    last = [citizen.vote(issue_id, sid, "agree") for sid in blocs.statement_ids[1:3]][-1]
     mine.wait_for("opinion_map", lambda m: m["watermark"] >= last)
     you = mine.wait_for("opinion_map_you", lambda m: m["you"]["votes"] == 3)["you"]
     assert you == {"on_map": False, "reason": "fewer_than_7_votes", "votes": 3, "needed": 7}
