@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.extensions import db
-from app.models import Role, User
+from app.models import Role, User, utcnow
 from app.services.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -47,14 +47,24 @@ class AuthActions:
         email: str | None = None,
         password: str = PASSWORD,
         agency: str | None = None,
+        verified: bool = False,
     ) -> TestUser:
-        """Store a user with an argon2id hash; ministry users get an agency ("交通部" by default)."""
+        """Store a user with an argon2id hash; ministry users get an agency ("交通部" by default).
+
+        ``verified`` marks the email address verified, as its verification link would.
+        """
         role = Role(role)
         email = email or f"{role.value}{next(_counter)}@example.org"
         if role is Role.MINISTRY and agency is None:
             agency = "交通部"
         with self.app.app_context():
-            user = User(email=email, password_hash=hash_password(password), role=role, agency=agency)
+            user = User(
+                email=email,
+                password_hash=hash_password(password),
+                role=role,
+                agency=agency,
+                email_verified_at=utcnow() if verified else None,
+            )
             db.session.add(user)
             db.session.commit()
             return TestUser(user.id, email, role, agency, password)

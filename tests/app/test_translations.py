@@ -76,7 +76,7 @@ def test_extraction_finds_the_messages(source_messages):
     # Guards against an extraction that silently finds nothing (wrong mapping, missing extractor).
     assert len(source_messages) > 300
     assert (None, "Skip to content") in source_messages  # templates/base.html (jinja2)
-    assert (None, "The issue was created.") in source_messages  # app/console/issues.py (python)
+    assert (None, "The issue was saved.") in source_messages  # app/console/issues.py (python)
     assert (None, "Hello,") in source_messages  # templates/email/*.txt
 
 

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import Issue, Participant, Statement, Vote
 
 BURST_GAP = timedelta(minutes=2)  # joins at most this far apart belong to one burst
-BURST_MIN_BY_ADDRESS = 10
+BURST_MIN_BY_ADDRESS = 5  # a household has a few; a script many
 BURST_MIN_BY_AGENT = 25  # many people share a common browser's user agent
 IDENTICAL_MIN_VOTES = 5
 IDENTICAL_MIN_PARTICIPANTS = 3
