@@ -12,8 +12,8 @@ from app.models import Issue, ModerationMode, ModerationStatus
 from app.services.opinion.latest_map import routing_priorities
 from app.services.opinion.recompute import recompute
 from app.services.opinion.routing import META_PRIORITY, NEW_STATEMENT_PRIORITY, choose_next_statement
-from tests.app.issue_factory import make_issue, make_participant, make_statement, make_vote
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
+from tests.support.opinion_data import make_blocs
 
 DRAWS = 1000
 
