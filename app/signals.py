@@ -25,3 +25,7 @@ stage_changed = _signals.signal("stage-changed")
 
 #: sender=app; kwargs: issue_id, response_id, kind ("inform" | "final")
 response_published = _signals.signal("response-published")
+
+#: sender=app; kwargs: issue_id. Votes were moved or set aside rather than cast (a device's votes
+#: merged into an account on login; participants excluded from, or counted again in, the results).
+votes_regrouped = _signals.signal("votes-regrouped")

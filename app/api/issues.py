@@ -7,13 +7,14 @@ from flask import jsonify
 from app.api import bp
 from app.api.helpers import json_body
 from app.api.serializers import serialize_issue, serialize_statement
+from app.auth.decorators import refuse_unless
 from app.extensions import db
 from app.models import Role
 from app.services.issues import counts_for, get_issue, issue_counts, list_issues
+from app.services.opinion.routing import choose_next_statement
 from app.services.participants import current_participant_id
 from app.services.participation.settings import apply_settings, parse_settings
-from app.services.permissions import current_user_id, refuse_unless
-from app.services.routing import choose_next_statement
+from app.services.permissions import current_user_id
 
 
 @bp.get("/issues")

@@ -6,11 +6,11 @@ from flask import jsonify, session
 from flask_login import current_user, logout_user
 
 from app.api import bp
+from app.auth.decorators import refuse_unless
 from app.extensions import db
 from app.models import Role
 from app.services import privacy
 from app.services.participants import SESSION_KEY
-from app.services.permissions import refuse_unless
 
 
 def _signed_in():

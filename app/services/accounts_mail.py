@@ -17,10 +17,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import User, utcnow
-from app.services.outbox import enqueue
+from app.services.accountability.outbox import enqueue
 from app.services.passwords import hash_password
 from app.services.urls import public_url
 

@@ -9,7 +9,7 @@ from flask import has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, union
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueStatus, ParticipantExclusion, Statement, Vote
 from app.services.visibility import citizen_visible_any_issue, viewer_is_staff

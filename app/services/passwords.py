@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 
 # RFC 9106's low-memory argon2id profile in production. The test suite sets
 # PASSWORD_HASH_PROFILE=CHEAPEST (still argon2id) so that hundreds of logins stay fast.

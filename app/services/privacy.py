@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import (
     DiscussionPost,
@@ -39,7 +39,7 @@ from app.models import (
     VoteValue,
     utcnow,
 )
-from app.services.following import CONFIRM_MAX_AGE
+from app.services.accountability.following import CONFIRM_MAX_AGE
 
 #: Unconfirmed follows live as long as their confirmation link.
 FOLLOW_CONFIRM_MAX_AGE = timedelta(seconds=CONFIRM_MAX_AGE)

@@ -19,9 +19,9 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
-from app.services.opinion_map import recompute
+from app.services.accountability.response_points import required_points
+from app.services.opinion.recompute import recompute
 from app.services.participation import coordination
-from app.services.responses import required_points
 from app.services.statements import normalize_statement
 from tests.support.issues import make_issue
 

@@ -15,10 +15,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, union
 
-from app.errors import AgoraError
+from app import signals
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ParticipantExclusion, Statement, Vote
-from app.services import activity
+from app.services.opinion.votes import excluded_ids
+from app.services.process import activity
 
 MAX_REASON = 500
 
@@ -98,17 +100,7 @@ def undo(issue: Issue, batch: str, reason: object, actor_id: int | None) -> int:
 
 def after_commit(issue_id: int) -> None:
     """Ask for a new map (and so new required points) without, or again with, them."""
-    from app.services.recompute import scheduler_of
-
-    scheduler = scheduler_of(current_app._get_current_object())
-    if scheduler is not None:
-        scheduler.mark_dirty(issue_id)
-
-
-def excluded_ids(issue_id: int) -> set[int]:
-    return set(
-        db.session.scalars(select(ParticipantExclusion.participant_id).where(ParticipantExclusion.issue_id == issue_id))
-    )
+    signals.votes_regrouped.send(current_app._get_current_object(), issue_id=issue_id)
 
 
 def batches(issue: Issue) -> list[Batch]:

@@ -9,11 +9,11 @@ import secrets
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import InviteCode, Issue, utcnow
-from app.services import activity
 from app.services.participants import caller_participant_id, get_or_create_participant
+from app.services.process import activity
 from app.services.urls import public_url
 
 MAX_PER_BATCH = 5000

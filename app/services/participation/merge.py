@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import current_app, session
 from sqlalchemy import delete, insert, select, update
 
+from app import signals
 from app.extensions import db
 from app.models import (
     DiscussionPost,
@@ -116,10 +117,7 @@ def _move_exclusions(source_id: int, target_id: int) -> None:
 
 
 def votes_moved(issue_ids: set[int]) -> None:
-    """After the commit: the maps of these issues are recomputed from the moved votes."""
-    from app.services.recompute import scheduler_of
-
-    scheduler = scheduler_of(current_app._get_current_object())
+    """After the commit: the maps and counts of these issues are recomputed from the moved votes."""
+    app = current_app._get_current_object()
     for issue_id in sorted(issue_ids):
-        if scheduler is not None:
-            scheduler.mark_dirty(issue_id)
+        signals.votes_regrouped.send(app, issue_id=issue_id)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import limiter
 
 NAMESPACE = "new-participant"

@@ -12,9 +12,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.models import Issue, IssueStatus, ModerationMode, Participation
-from app.services import activity
+from app.services.process import activity
 
 _CHOICES = {"participation": Participation, "status": IssueStatus, "moderation_mode": ModerationMode}
 _FLAGS = ("map_visible", "statements_open")

@@ -8,7 +8,7 @@ import time
 from flask import Flask
 
 from app.extensions import db
-from app.services.outbox import send_due
+from app.services.accountability.outbox import send_due
 from app.services.privacy import purge_expired_follows
 
 PURGE_INTERVAL = 600.0  # seconds
