@@ -178,8 +178,6 @@ def test_rate_limit_is_per_token(app_config, auth, world):
     app_config.update(RATELIMIT_ENABLED=True, AGORA_API_TOKEN_RATE_LIMIT="3 per minute")
     limited = create_app(app_config)
     runner = limited.test_cli_runner()
-    from conftest import AuthActions  # noqa: F401  (the users live in the shared test database)
-
     first = create_token(runner, auth.create_user(Role.CITIZEN).email)
     second = create_token(runner, auth.create_user(Role.CITIZEN).email)
     client = limited.test_client()
