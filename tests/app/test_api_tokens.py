@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from issue_factory import make_issue, make_statement
 from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
 from app.models import ApiToken, Participant, Role, Vote
+from tests.support.issues import make_issue, make_statement
 
 EN = {"Accept-Language": "en"}
 

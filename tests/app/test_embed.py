@@ -7,12 +7,12 @@ import io
 import re
 
 import pytest
-from issue_factory import make_issue, make_statement
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import EmbedSettings, Role, Vote, XidAllowed, XidParticipant
 from app.services.integrations.xids import xids_by_participant
+from tests.support.issues import make_issue, make_statement
 
 EN = {"Accept-Language": "en"}
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -9,13 +9,13 @@ import jsonschema_rs
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from issue_factory import make_issue, make_participant, make_statement, make_vote
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Role, Webhook
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 
 PREFIX = "/api/v1"
 

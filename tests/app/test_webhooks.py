@@ -7,9 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from issue_factory import make_issue, make_statement
 from sqlalchemy import select
-from webhook_receiver import Receiver, verify
 
 from app import signals
 from app.extensions import db
@@ -17,6 +15,8 @@ from app.models import Issue, MinistryResponse, ResponseKind, Role, Webhook, Web
 from app.services import moderation, stages
 from app.services.integrations import deliveries
 from app.services.integrations.events import enqueue_overdue_responses
+from tests.support.issues import make_issue, make_statement
+from tests.support.webhooks import Receiver, verify
 
 EN = {"Accept-Language": "en"}
 ALL_EVENTS = [

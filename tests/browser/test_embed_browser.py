@@ -3,20 +3,16 @@ issue with static/embed.js and votes; a page whose origin is not listed cannot f
 
 from __future__ import annotations
 
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
-from issue_factory import make_issue, make_statement  # noqa: E402
-
-from app.extensions import db  # noqa: E402
-from app.models import EmbedSettings, Stage, Vote, XidParticipant  # noqa: E402
+from app.extensions import db
+from app.models import EmbedSettings, Stage, Vote, XidParticipant
+from tests.support.issues import make_issue, make_statement
 
 pytestmark = pytest.mark.browser
 
