@@ -1,13 +1,17 @@
-"""API v1: its own OpenAPI 3.1 document, and a readable reference (Redoc, vendored in static/)."""
+"""API v1: its own OpenAPI 3.1 document, and a readable reference (Swagger UI, vendored in static/)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, make_response, render_template
 
 from app.api import bp
 from app.api.spec import build_document, endpoint
 
 _CACHE_KEY = "agora.openapi"
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
 
 
 @bp.get("/openapi.json")
@@ -24,4 +28,7 @@ def openapi_document():
 @endpoint("The API reference (HTML)", tag="reference", responses={200: ("text/html", {"type": "string"})})
 def docs():
     """The API reference for people."""
-    return render_template("api/docs.html")
+    response = make_response(render_template("api/docs.html"))
+    # The app-wide security headers, where present, set the whole policy; this one says the same.
+    response.headers.setdefault("Content-Security-Policy", DOCS_POLICY)
+    return response

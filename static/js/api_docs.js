@@ -1,5 +1,13 @@
-// GET /api/v1/docs: Redoc renders the OpenAPI document (no inline script, no CDN, no web worker).
+// GET /api/v1/docs: Swagger UI renders the OpenAPI document (vendored files only: no CDN, no inline
+// script, no online validator).
 (function () {
-  var root = document.getElementById("redoc");
-  window.Redoc.init(root.dataset.spec, { disableSearch: true, hideDownloadButton: false }, root);
+  "use strict";
+  var root = document.getElementById("reference");
+  window.SwaggerUIBundle({
+    url: root.dataset.spec,
+    domNode: root,
+    validatorUrl: null,
+    deepLinking: true,
+    tryItOutEnabled: false
+  });
 })();

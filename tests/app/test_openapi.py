@@ -64,12 +64,15 @@ def test_reference_is_served_from_vendored_files(client):
     page = client.get(f"{PREFIX}/docs")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
-    assert "/static/vendor/redoc/redoc.standalone.js" in html and "/static/js/api_docs.js" in html
+    for asset in ("vendor/swagger-ui/swagger-ui-bundle.js", "vendor/swagger-ui/swagger-ui.css", "js/api_docs.js"):
+        assert f"/static/{asset}" in html
+        served = client.get(f"/static/{asset}")
+        assert served.status_code == 200
+        served.close()
     assert "https://" not in html and "//cdn" not in html
-    bundle = client.get("/static/vendor/redoc/redoc.standalone.js")
-    assert bundle.status_code == 200
-    bundle.close()
-    assert "MIT License" in (Path(PROJECT_ROOT) / "static/vendor/redoc/LICENSE").read_text()
+    vendored = Path(PROJECT_ROOT) / "static/vendor/swagger-ui"
+    assert "Apache License" in (vendored / "LICENSE").read_text()
+    assert "validatorUrl: null" in (Path(PROJECT_ROOT) / "static/js/api_docs.js").read_text()
 
 
 @pytest.fixture
