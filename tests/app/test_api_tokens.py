@@ -181,10 +181,15 @@ def test_rate_limit_is_per_token(app_config, auth, world):
     first = create_token(runner, auth.create_user(Role.CITIZEN).email)
     second = create_token(runner, auth.create_user(Role.CITIZEN).email)
     client = limited.test_client()
-    statuses = [client.get("/api/v1/issues", headers=bearer(first)).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    assert client.get("/api/v1/issues", headers=bearer(second)).status_code == 200
-    assert client.get("/api/v1/issues").status_code == 200  # cookie and anonymous clients: their own limits
+    try:
+        statuses = [client.get("/api/v1/issues", headers=bearer(first)).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert client.get("/api/v1/issues", headers=bearer(second)).status_code == 200
+        assert client.get("/api/v1/issues").status_code == 200  # cookie and anonymous clients: their own limits
+    finally:
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 # A valid request for every write route of the API; a new write route fails the test below until

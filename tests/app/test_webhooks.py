@@ -288,3 +288,28 @@ def test_the_background_sender_delivers(app, live_server, auth, runner, api, all
     api.post(f"/api/v1/issues/{issue_id}/statements", json={"text": "Buses at night"})
     (request,) = receiver.wait_for(1)
     assert verify(secret, request)["data"]["statement_id"]
+
+
+def test_delivery_connects_to_the_address_that_was_checked(
+    app, auth, runner, api, allow_private, receiver, monkeypatch
+):
+    """The connection goes to the IP the SSRF check resolved, never to a second DNS answer."""
+    import socket
+
+    from app.services.integrations import ssrf
+
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):  # a name only this check knows; the OS cannot resolve it
+        return real("127.0.0.1", *args, **kwargs) if host == "hooks.agency.test" else real(host, *args, **kwargs)
+
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", resolve)
+    issue_id = make_issue(app)
+    url = receiver.url.replace("127.0.0.1", "hooks.agency.test")
+    secret = register(app, admin_token(auth, runner), url, ["statement.created"]).get_json()["secret"]
+    api.post(f"/api/v1/issues/{issue_id}/statements", json={"text": "Buses at night"})
+    with app.app_context():
+        assert deliveries.send_due().delivered == 1
+    (request,) = receiver.wait_for(1)
+    assert request["headers"]["Host"].startswith("hooks.agency.test")
+    assert verify(secret, request)["event"] == "statement.created"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -101,8 +103,9 @@ def _send_one(row_id: int, report: SendReport) -> None:
     url, headers = webhook.url, headers_for(row, webhook.secret, body)
     db.session.rollback()  # hold no transaction open during the request
     try:
-        check_url(url)  # again: the host may point elsewhere since the webhook was created
-        status = post(url, body, headers, float(current_app.config.get("AGORA_WEBHOOK_TIMEOUT", 10)))
+        # Again: the host may point elsewhere since the webhook was created.
+        address = check_url(url)[0]
+        status = post(url, body, headers, float(current_app.config.get("AGORA_WEBHOOK_TIMEOUT", 10)), address)
         error = None if 200 <= status < 300 else f"HTTP {status}"
     except AgoraError as refused:
         status, error = None, refused.message
@@ -122,11 +125,16 @@ def _send_one(row_id: int, report: SendReport) -> None:
     db.session.commit()
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST ``body`` and return the status (the answer's body is read and ignored)."""
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, address: str | None = None) -> int:
+    """POST ``body`` and return the status (the answer's body is read and ignored).
+
+    ``address`` is the IP the host was checked to resolve to: the connection goes there and
+    nowhere else, so a DNS answer that changes between the check and the connection (rebinding)
+    cannot lead to a private address. TLS still verifies the certificate for the host name.
+    """
     parts = urlsplit(url)
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    connection = _PinnedConnection(parts.hostname, port, timeout, address, tls=parts.scheme == "https")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -135,6 +143,18 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         return response.status
     finally:
         connection.close()
+
+
+class _PinnedConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, timeout: float, address: str | None, tls: bool) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address or host
+        self._tls = tls
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        if self._tls:
+            self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
 
 
 class WebhookSender:

@@ -27,9 +27,9 @@ def settings_of(issue_id: int) -> EmbedSettings:
 
 
 def policy_is_xid(issue_id: int) -> bool:
-    """True when only allow-listed XIDs may take part: issue 11's policy field says ``xid``, or the
+    """True when only allow-listed XIDs may take part: issue 11's ``Issue.participation`` says ``xid``, or the
     issue's embed settings do."""
-    column = getattr(Issue, "participation_policy", None)
+    column = getattr(Issue, "participation", None)
     if column is not None:
         value = db.session.scalar(select(column).where(Issue.id == issue_id))
         if str(getattr(value, "value", value)) == XID_POLICY:
