@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from app.api import bp, schemas
+from app.api.serializers import serialize_response
 from app.api.spec import endpoint
 from app.models import utcnow
-from app.services.responses import as_json, list_responses, parse_status
+from app.services.accountability.responses import list_responses, parse_status
 
 
 @bp.get("/responses")
@@ -22,4 +23,4 @@ def responses(query: dict):
     """``[{"issue_id", "kind", "due_at", "answered_at", "status", ...}]``; ``?status=`` filters."""
     status = parse_status(query.get("status"))
     now = utcnow()
-    return jsonify([as_json(response, now) for response in list_responses(status, now)])
+    return jsonify([serialize_response(response, now) for response in list_responses(status, now)])

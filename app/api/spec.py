@@ -18,10 +18,10 @@ from marshmallow import Schema, ValidationError
 
 from app.api import schemas
 from app.api.helpers import json_body
-from app.errors import AgoraError
+from app.auth.decorators import refuse_unless
+from app.exceptions import AgoraError
 from app.models import Role, TokenScope
 from app.services.integrations.bearer import SAFE_METHODS, require_scope
-from app.services.permissions import refuse_unless
 
 #: Who may call an operation; documented as its security requirement.
 PUBLIC, PARTICIPANT, STAFF = "public", "participant", "staff"

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import TokenScope, User
 from app.services.integrations.deliveries import send_due

@@ -11,13 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request, session
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.services.integrations import xids
 from app.services.integrations.embeds import small_map
 from app.services.issues import get_issue_by_slug, issue_not_found
+from app.services.opinion.routing import choose_next_statement
 from app.services.participants import SESSION_KEY, get_or_create_participant
-from app.services.routing import choose_next_statement
-from app.services.stages import voting_open
+from app.services.process.stages import voting_open
 
 bp = Blueprint("embed", __name__)
 

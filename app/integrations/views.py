@@ -6,14 +6,15 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import AgoraError
+from app.auth.decorators import refuse_unless
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.integrations import bp
 from app.integrations.forms import AllowListForm, EmbedSettingsForm, TokenForm, WebhookForm
 from app.models import Role
 from app.services.integrations import tokens, webhooks, xids
 from app.services.issues import get_issue_by_slug
-from app.services.permissions import current_user_id, is_facilitator, refuse_unless
+from app.services.permissions import current_user_id, is_facilitator
 
 MAX_CSV_BYTES = 8 * 1024 * 1024
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from app import signals
 from app.extensions import db
 from app.models import Issue, MinistryResponse, ResponseKind, Role, Webhook, WebhookDelivery, utcnow
-from app.services import moderation, stages
+from app.services import moderation
 from app.services.integrations import deliveries
 from app.services.integrations.events import enqueue_overdue_responses
+from app.services.process import stages
 from tests.support.issues import make_issue, make_statement
 from tests.support.webhooks import Receiver, verify
 

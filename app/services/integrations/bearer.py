@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from limits import parse
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import csrf, limiter
 from app.models import TokenScope
 from app.services.integrations.tokens import authenticate

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Webhook, WebhookDelivery, utcnow
 from app.services.integrations.ssrf import check_url

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.services.opinion_map import latest_map
+from app.services.opinion.latest_map import latest_map
 
 SIZE = 160
 PAD = 8

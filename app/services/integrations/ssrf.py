@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 
 
 def _refused(message: str) -> AgoraError:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import ApiToken, TokenScope, User, utcnow
 

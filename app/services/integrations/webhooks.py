@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, Webhook, WebhookDelivery, utcnow
 from app.services.integrations.ssrf import check_url

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import EmbedSettings, Issue, Participant, XidAllowed, XidParticipant
 
