@@ -81,9 +81,9 @@
       event.preventDefault();
       var text = form.querySelector("textarea").value;
       request(panel.dataset.statementUrl, { method: "POST", body: JSON.stringify({ text: text }) })
-        .then(function () {
+        .then(function (created) {
           form.reset();
-          status.textContent = form.dataset.thanks || "✓";
+          status.textContent = created.visible ? form.dataset.thanks : form.dataset.thanksModerated;
           reportHeight();
         })
         .catch(function (failure) { status.textContent = failure.message; reportHeight(); });

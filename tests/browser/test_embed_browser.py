@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import EmbedSettings, Stage, Vote, XidParticipant
+from app.models import EmbedSettings, Stage, Statement, Vote, XidParticipant
 from tests.support.issues import make_issue, make_statement
 
 pytestmark = pytest.mark.browser
@@ -75,11 +75,16 @@ def test_an_allowed_site_embeds_the_issue_and_votes(sites, page):
     frame.get_by_role("button", name="Agree", exact=True).click()
     expect(frame.locator("[data-all-voted]")).to_be_visible()
     expect(frame.locator("[data-vote-error]")).to_be_hidden()
+    frame.get_by_label("Add a statement").fill("Trains too, please")
+    frame.get_by_role("button", name="Post statement").click()
+    expect(frame.locator("[data-statement-status]")).to_have_text("Thank you! Your statement was posted.")
     app = sites["app"]
     with app.app_context():
         (vote,) = db.session.scalars(select(Vote)).all()
         mapping = db.session.scalar(select(XidParticipant).where(XidParticipant.xid == "agency-7"))
         assert vote.participant_id == mapping.participant_id and vote.value == 1
+        posted = db.session.scalar(select(Statement).where(Statement.text == "Trains too, please"))
+        assert posted.author_id == mapping.participant_id
 
 
 def test_a_site_not_on_the_list_cannot_frame_it(sites, page):
