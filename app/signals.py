@@ -29,3 +29,6 @@ response_published = _signals.signal("response-published")
 #: sender=app; kwargs: issue_id. Votes were moved or set aside rather than cast (a device's votes
 #: merged into an account on login; participants excluded from, or counted again in, the results).
 votes_regrouped = _signals.signal("votes-regrouped")
+
+#: sender=app; kwargs: issue_id, tick. Sent by whichever process recomputed the map, after storing it.
+opinion_map_updated = _signals.signal("opinion-map-updated")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify, session
 from flask_login import current_user, logout_user
 
-from app.api import bp
+from app.api import bp, schemas
+from app.api.spec import PARTICIPANT, endpoint
 from app.auth.decorators import refuse_unless
 from app.extensions import db
 from app.models import Role
@@ -18,6 +19,7 @@ def _signed_in():
 
 
 @bp.get("/me/data")
+@endpoint("Everything Agora holds about me", tag="account", responses={200: schemas.MyData}, errors=(401,))
 def my_data():
     """Everything Agora holds about the signed-in person (account, votes with times, statements, replies, follows)."""
     refusal = _signed_in()
@@ -27,6 +29,7 @@ def my_data():
 
 
 @bp.delete("/me")
+@endpoint("Delete my account", tag="account", responses={204: None}, auth=PARTICIPANT, errors=(401,))
 def delete_me():
     """Delete the account: personal data goes, contributions stay anonymous. 204."""
     refusal = _signed_in()

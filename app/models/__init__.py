@@ -78,3 +78,16 @@ from app.models.issue import IssueStatus, Participation  # noqa: E402
 from app.models.participation import InviteCode, ParticipantExclusion  # noqa: E402
 
 __all__ += ["InviteCode", "IssueStatus", "ParticipantExclusion", "Participation"]
+
+# Integrations: API tokens, webhooks and their deliveries, embeds and external ids.
+from app.models.integration import (  # noqa: E402
+    ApiToken,
+    EmbedSettings,
+    TokenScope,
+    Webhook,
+    WebhookDelivery,
+    XidAllowed,
+    XidParticipant,
+)
+
+__all__ += ["ApiToken", "EmbedSettings", "TokenScope", "Webhook", "WebhookDelivery", "XidAllowed", "XidParticipant"]

@@ -41,6 +41,7 @@ class Participation(enum.StrEnum):
     REGISTERED = "registered"  # a logged-in account
     VERIFIED = "verified"  # an account whose email address is verified
     INVITE = "invite"  # a single-use invite code (see app.models.participation.InviteCode)
+    XID = "xid"  # allow-listed external ids through an embed (issue 13: app.services.integrations.xids)
 
 
 class IssueStatus(enum.StrEnum):

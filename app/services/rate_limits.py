@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import current_user
 
 LIMIT_KEY = "limit_key"
@@ -23,13 +23,15 @@ def vote_limit() -> str:
 
 
 def participant_key() -> str:
-    """Limit by account when logged in, else by the session cookie.
+    """Limit by API token for bearer requests, by account when logged in, else by the session cookie.
 
     Not by participant id: the participant is made by the first write, after the limit was
     counted, so the first write and the rest would fall under different keys. A client that drops
     its cookie gets a new key, and each new participant it then makes counts against its address
     (AGORA_NEW_PARTICIPANT_RATE_LIMIT).
     """
+    if g.get("api_token_id") is not None:
+        return f"token:{g.api_token_id}"
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     key = session.get(LIMIT_KEY)

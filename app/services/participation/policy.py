@@ -42,7 +42,8 @@ class Refusal:
 def refusal(issue: Issue | IssueRule) -> Refusal | None:
     """None when the caller may write in ``issue``; else what the page shows instead of the vote buttons."""
     rule = issue.participation
-    if rule is Participation.OPEN or viewer_is_staff():
+    # XID issues are checked by the embed's own rule (services.integrations.xids.check_participation).
+    if rule in (Participation.OPEN, Participation.XID) or viewer_is_staff():
         return None
     next_url = url_for("pages.issue", slug=issue.slug)
     logged_in = current_user.is_authenticated
