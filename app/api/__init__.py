@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__)
 
 from app.api import (  # noqa: E402,F401
     issues,
+    opendata,
     opinion,
     responses,  # noqa: E402,F401  (ministry responses)
     session,

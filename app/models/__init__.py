@@ -71,3 +71,8 @@ __all__ += [
     "ResponsePoint",
     "Verdict",
 ]
+
+# Open data and the public report.
+from app.models.report import DEFAULT_LICENSE, FrozenReport, GroupLabel, OpenDataSettings  # noqa: E402
+
+__all__ += ["DEFAULT_LICENSE", "FrozenReport", "GroupLabel", "OpenDataSettings"]

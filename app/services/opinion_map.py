@@ -42,6 +42,7 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
+from app.services.report.state import frozen_snapshot_ids, report_state
 from clustering import OpinionMap, VoteTable, compute_opinion_map
 
 #: pol.is puts a participant on the map after this many votes (fewer if there are fewer statements).
@@ -54,7 +55,8 @@ DECIMALS = 3
 MAX_GROUPS = 5
 #: How many representative / consensus statements each list shows.
 LIST_LENGTH = 5
-#: Older snapshots than the latest few are deleted when a new one is stored.
+#: Older snapshots than the latest few are deleted when a new one is stored (not those a frozen
+#: report was built from).
 SNAPSHOTS_KEPT = 5
 #: Priority of a statement the latest snapshot has not seen yet: pol.is's value for a statement
 #: with no votes and no extremity, ``((1 - 1/2) * 1 * 1/2 * (1 + 8))**2``, the full "new" boost.
@@ -235,7 +237,8 @@ def recompute(issue_id: int) -> Recomputed | None:
     )
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
-    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, overall_counts(votes))
+    totals = overall_counts(votes)
+    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, totals)
     viewers = _viewer_index(result)
     priorities = {str(sid): p for sid, p in result.priorities.items()}
     db.session.add(
@@ -245,12 +248,19 @@ def recompute(issue_id: int) -> Recomputed | None:
             computed_at=computed_at,
             vote_event_watermark=watermark,
             result=payload,
-            state={"clustering": result.state, "viewers": viewers, "priorities": priorities},
+            state={
+                "clustering": result.state,
+                "viewers": viewers,
+                "priorities": priorities,
+                "report": report_state(result, totals),
+            },
         )
     )
     db.session.execute(
         delete(OpinionSnapshot).where(
-            OpinionSnapshot.issue_id == issue_id, OpinionSnapshot.tick <= tick - SNAPSHOTS_KEPT
+            OpinionSnapshot.issue_id == issue_id,
+            OpinionSnapshot.tick <= tick - SNAPSHOTS_KEPT,
+            OpinionSnapshot.id.not_in(frozen_snapshot_ids()),
         )
     )
     try:
