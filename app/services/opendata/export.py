@@ -20,12 +20,13 @@ is never in memory.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Integer, cast, func, select
 
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement, Vote, VoteEvent
@@ -50,6 +51,7 @@ class Export:
         self.issue = issue
         self.zone = zone or ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
         self.ids: ExportIds = export_ids(issue)
+        self.dates = JavaDates(self.zone)
 
     # --- comments.csv ---------------------------------------------------------------------
     def comments(self) -> Iterator[str]:
@@ -81,13 +83,13 @@ class Export:
     def votes(self) -> Iterator[str]:
         yield "timestamp,datetime,comment-id,voter-id,vote\n"
         query = (
-            select(VoteEvent.created_at, VoteEvent.statement_id, VoteEvent.participant_id, VoteEvent.value)
+            select(_epoch_ms_sql(), VoteEvent.statement_id, VoteEvent.participant_id, VoteEvent.value)
             .where(VoteEvent.issue_id == self.issue.id)
             .order_by(VoteEvent.statement_id, VoteEvent.participant_id, VoteEvent.created_at, VoteEvent.id)
         )
-        tids, pids, date = self.ids.comment_id, self.ids.participant_id, self.java_date
+        tids, pids, date = self.ids.comment_id, self.ids.participant_id, self.dates.format
         yield from _chunks(
-            f"{epoch_ms(at)},{date(at)},{tids[sid]},{pids[pid]},{value}\n" for at, sid, pid, value in _stream(query)
+            f"{ms},{date(ms)},{tids[sid]},{pids[pid]},{value}\n" for ms, sid, pid, value in _stream(query)
         )
 
     # --- participants-votes.csv -----------------------------------------------------------
@@ -227,10 +229,68 @@ def _group_letter(group_id: int) -> str:
 
 
 def _stream(query) -> Iterable[tuple]:
-    """Rows of ``query`` fetched in batches (a server-side cursor where the driver has one)."""
-    result = db.session.execute(query.execution_options(yield_per=FETCH_ROWS))
-    for partition in result.tuples().partitions():
-        yield from partition
+    """Plain tuples of a Core ``query`` of integer columns, fetched in batches on the driver's own
+    cursor: a server-side cursor on PostgreSQL, so the rows are never all in memory. SQLAlchemy's
+    Row objects would cost more than the rest of the export together."""
+    connection = db.session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"agora_export_{next(_cursor_names)}")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def _epoch_ms_sql():
+    """SQL for ``VoteEvent.created_at`` in whole epoch milliseconds (floored, exact)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): seconds from strftime, milliseconds from the text.
+        column = VoteEvent.__table__.c.created_at
+        return func.strftime("%s", column) * 1000 + cast(func.substr(column, 21, 3), Integer)
+    return cast(func.extract("epoch", func.date_trunc("milliseconds", VoteEvent.created_at)) * 1000, BigInteger)
+
+
+class JavaDates:
+    """Epoch milliseconds -> Java's ``Date.toString()`` in one time zone, fast enough for millions
+    of rows: the zone's offset and name are looked up once per UTC hour, the date part once per
+    local day."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self.hours: dict[int, tuple[int, str]] = {}
+        self.days: dict[int, tuple[str, int]] = {}
+
+    def format(self, ms: int) -> str:
+        seconds = ms // 1000
+        hour = seconds // 3600
+        zone = self.hours.get(hour)
+        if zone is None:
+            local = datetime.fromtimestamp(hour * 3600, UTC).astimezone(self.zone)
+            zone = self.hours[hour] = (int(local.utcoffset().total_seconds()), local.tzname())
+            if len(self.hours) > 100_000:
+                self.hours.clear()
+        local_seconds = seconds + zone[0]
+        day = local_seconds // 86_400
+        date = self.days.get(day)
+        if date is None:
+            moment = datetime.fromtimestamp(day * 86_400, UTC)
+            date = self.days[day] = (
+                f"{_DAYS[moment.weekday()]} {_MONTHS[moment.month - 1]} {moment.day:02d}",
+                moment.year,
+            )
+            if len(self.days) > 100_000:
+                self.days.clear()
+        return f"{date[0]} {_CLOCK[local_seconds % 86_400]} {zone[1]} {date[1]}"
+
+
+_cursor_names = itertools.count(1)
+_CLOCK = [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in range(86_400)]
 
 
 def _chunks(lines: Iterable[str]) -> Iterator[str]:
