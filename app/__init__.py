@@ -70,6 +70,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     accountability.init_app(app)  # public responses, following, feeds; the outbox sender
     app.register_blueprint(console_bp, url_prefix="/console")
     app.register_blueprint(process_bp)
+    from app.services.report import frozen
+
+    frozen.init_app(app)  # a closing stage freezes the report
 
     from app import cli, sockets, templating
 

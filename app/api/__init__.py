@@ -10,6 +10,7 @@ from app.api import (  # noqa: E402,F401
     issues,
     opendata,
     opinion,
+    report,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,

@@ -26,7 +26,7 @@ MIN_VOTES_FOR_PASSES = 5
 
 
 def default_group_label(group_id: int) -> str:
-    """"Group A", "Group B"... by group id, as pol.is letters its groups."""
+    """ "Group A", "Group B"... by group id, as pol.is letters its groups."""
     letter = chr(ord("A") + group_id) if 0 <= group_id < 26 else str(group_id)
     return _("Group %(letter)s", letter=letter)
 
@@ -67,10 +67,9 @@ def build_report(issue: Issue, state: ReportState | None = None) -> dict[str, An
         .where(Statement.issue_id == issue.id, Statement.moderation_status == ModerationStatus.ACCEPTED)
         .order_by(Statement.id)
     ).all()
-    texts = {sid: text for sid, text in statements}
     labels = group_labels(issue.id)
     if state is None:
-        return _empty(issue, statements, labels)
+        return _empty(issue, statements)
     group_ids = sorted(state.group_votes)
 
     def per_group(sid: int) -> list[Counts]:
@@ -103,7 +102,8 @@ def build_report(issue: Issue, state: ReportState | None = None) -> dict[str, An
         groups.append(
             {
                 "id": gid,
-                "label": label.name if label else default_group_label(gid),
+                "label": label.name if label and label.name else default_group_label(gid),
+                "named": bool(label and label.name),
                 "description": label.description if label else "",
                 "size": state.group_sizes.get(gid, 0),
                 "representative": [
@@ -158,6 +158,15 @@ def build_report(issue: Issue, state: ReportState | None = None) -> dict[str, An
     }
 
 
+def localized(report: dict[str, Any]) -> dict[str, Any]:
+    """A stored report with its default group labels ("Group A") in the viewer's language."""
+    groups = [
+        group if group.get("named", True) else {**group, "label": default_group_label(group["id"])}
+        for group in report.get("groups", [])
+    ]
+    return {**report, "groups": groups}
+
+
 def _map(payload: dict[str, Any]) -> dict[str, Any]:
     """What the static map needs: the (downsampled) points, each group's hull and centre."""
     positions = payload.get("positions") or {}
@@ -171,8 +180,7 @@ def _map(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _empty(issue: Issue, statements, labels) -> dict[str, Any]:
-    del labels
+def _empty(issue: Issue, statements) -> dict[str, Any]:
     return {
         "issue_id": issue.id,
         "issue_slug": issue.slug,
