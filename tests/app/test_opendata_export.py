@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from issue_factory import make_issue, make_participant, make_statement, make_vote
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,6 +16,7 @@ from app.models import Issue, OpenDataSettings, Stage
 from app.services.opendata.export import FILES, Export
 from app.services.opinion_map import latest_map, recompute
 from app.services.polis_import import import_export, read_export
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 
 OPENDATA = Path(__file__).resolve().parent.parent / "data" / "polis-opendata"
 # The time zone each conversation's exporter printed its `datetime` column in.

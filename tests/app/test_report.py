@@ -6,8 +6,6 @@ import csv
 import io
 
 import numpy as np
-from issue_factory import make_issue, make_participant, make_statement, make_vote
-from opinion_data import make_blocs
 from sqlalchemy import func, select
 
 from app import signals
@@ -16,6 +14,8 @@ from app.models import FrozenReport, GroupLabel, Issue, ModerationStatus, Opinio
 from app.services import stages
 from app.services.opinion_map import MAX_GROUPS, SNAPSHOTS_KEPT, overall_counts, recompute
 from clustering import VoteTable, compute_opinion_map
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
+from tests.support.opinion_data import make_blocs
 
 
 def _clustering_output(app, issue_id):
