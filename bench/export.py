@@ -102,6 +102,7 @@ def synthetic_issue(n_votes: int, n_statements: int) -> int:
 
 
 def measure(issue_id: int, folder: Path) -> None:
+    from app.services.opendata.export import FILES, Export
     from app.services.opendata.package import write_folder
 
     issue = db.session.get(Issue, issue_id)
@@ -121,6 +122,14 @@ def measure(issue_id: int, folder: Path) -> None:
         f"peak Python allocations {peak / 1e6:.1f} MB; process peak RSS so far "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB"
     )
+    export = Export(issue)
+    split = []
+    for name, write in FILES.items():
+        started = time.perf_counter()
+        for _chunk in write(export, url):
+            pass
+        split.append(f"{name} {time.perf_counter() - started:.2f} s")
+    print("    per file: " + ", ".join(split))
 
 
 def red_dwarf_reads(folder: Path) -> None:

@@ -148,7 +148,7 @@ def test_frozen_report_never_changes_and_keeps_its_snapshot(app, client, auth):
 
 
 def test_closing_a_stage_freezes_the_report(app, client):
-    issue_id = make_issue(app, slug="closing", current_stage=Stage.VOTING)
+    issue_id = make_issue(app, slug="closing", current_stage=Stage.VOTING, steward_agency="交通部")
     make_blocs(app, issue_id, per_bloc=5)
     with app.app_context():
         issue = db.session.get(Issue, issue_id)
@@ -159,6 +159,14 @@ def test_closing_a_stage_freezes_the_report(app, client):
         assert frozen[0].data["watermark"] == db.session.scalar(select(func.max(OpinionSnapshot.vote_event_watermark)))
     listed = client.get(f"/api/v1/issues/{issue_id}/reports").json
     assert [r["stage"] for r in listed] == ["voting"]
+    # The ministry's response (due once the response stage opens) links the report it answers.
+    with app.app_context():
+        stages.open_stage(db.session.get(Issue, issue_id), Stage.RESPONSE, None)
+    page = client.get("/issues/closing", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    card = page[page.index('id="responses"') :]
+    newest = client.get(f"/api/v1/issues/{issue_id}/reports").json[0]
+    assert newest["stage"] == "decision"
+    assert f'href="/reports/{newest["id"]}">The frozen report this response answers' in card
 
 
 def test_report_of_an_issue_without_votes_and_bad_ids(app, client):

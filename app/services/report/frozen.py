@@ -7,6 +7,7 @@ live report only.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -83,6 +84,15 @@ def frozen_reports(issue_id: int) -> list[FrozenReport]:
     )
 
 
+def report_for_response(issue_id: int, answered_at: datetime | None) -> FrozenReport | None:
+    """The frozen report a ministry response answers: the latest one frozen before it was
+    answered (before now while it is still open)."""
+    query = select(FrozenReport).where(FrozenReport.issue_id == issue_id)
+    if answered_at is not None:
+        query = query.where(FrozenReport.created_at <= answered_at)
+    return db.session.scalar(query.order_by(FrozenReport.created_at.desc(), FrozenReport.id.desc()).limit(1))
+
+
 def frozen_payload(report: FrozenReport) -> dict[str, Any]:
     """The API's answer for a frozen report: its stored data and what it is."""
     return {
@@ -123,3 +133,4 @@ def on_stage_changed(sender: Flask, *, issue_id: int, previous: str | None = Non
 def init_app(app: Flask) -> None:
     signals.stage_changed.connect(on_stage_changed)
     app.add_template_global(frozen_reports, "issue_frozen_reports")
+    app.add_template_global(report_for_response, "frozen_report_for_response")
