@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 
 from app import signals
 from app.extensions import db
-from app.models import FrozenReport, GroupLabel, Issue, ModerationStatus, OpinionSnapshot, Stage, Statement, Vote
+from app.models import (
+    FrozenReport,
+    GroupLabel,
+    Issue,
+    ModerationStatus,
+    OpinionSnapshot,
+    Stage,
+    Statement,
+    Vote,
+    VoteEvent,
+)
 from app.services import stages
 from app.services.opinion_map import MAX_GROUPS, SNAPSHOTS_KEPT, overall_counts, recompute
 from clustering import VoteTable, compute_opinion_map
@@ -77,6 +87,28 @@ def test_report_numbers_are_the_clustering_librarys(app, client):
     assert report["divisive"] and {d["statement_id"] for d in report["divisive"]} <= set(blocs.statement_ids[:8])
     assert report["participation"][0]["votes"] == sum(sum(c) for c in totals.values())
     assert report["map"]["points"] and len(report["map"]["groups"]) == 2
+
+    # comment-groups.csv (pol.is's report export) carries the same per-group counts.
+    text = client.get(f"/api/v1/issues/{issue_id}/export/comment-groups.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [
+        "comment-id",
+        "comment",
+        "total-votes",
+        "total-agrees",
+        "total-disagrees",
+        "total-passes",
+        *[f"group-{letter}-{what}" for letter in "ab" for what in ("votes", "agrees", "disagrees", "passes")],
+    ]
+    with app.app_context():
+        tid_of = {sid: n for n, sid in enumerate([*blocs.statement_ids, rejected])}
+    by_tid = {int(row[0]): row for row in rows[1:]}
+    for sid in blocs.statement_ids:
+        cells = [int(x) for x in by_tid[tid_of[sid]][6:]]
+        for g, group in enumerate(result.groups):
+            a, d, p = result.group_votes[group.id][sid]
+            assert cells[4 * g : 4 * g + 4] == [a + d + p, a, d, p]
+        assert int(by_tid[tid_of[sid]][2]) == sum(sum(result.group_votes[g.id][sid]) for g in result.groups)
 
 
 def test_report_page_csv_and_group_names(app, client, auth):
@@ -149,14 +181,17 @@ def test_frozen_report_never_changes_and_keeps_its_snapshot(app, client, auth):
 
 def test_closing_a_stage_freezes_the_report(app, client):
     issue_id = make_issue(app, slug="closing", current_stage=Stage.VOTING, steward_agency="交通部")
-    make_blocs(app, issue_id, per_bloc=5)
+    blocs = make_blocs(app, issue_id, per_bloc=5)
+    with app.app_context():
+        recompute(issue_id)
+    make_vote(app, issue_id, make_participant(app), blocs.statement_ids[0], -1)  # after the last map
     with app.app_context():
         issue = db.session.get(Issue, issue_id)
         stages.open_stage(issue, Stage.DECISION, None)
         frozen = db.session.scalars(select(FrozenReport).where(FrozenReport.issue_id == issue_id)).all()
         assert [(f.reason, f.stage) for f in frozen] == [("stage_closed", Stage.VOTING)]
         # The map was brought up to date first: every vote is in the frozen report.
-        assert frozen[0].data["watermark"] == db.session.scalar(select(func.max(OpinionSnapshot.vote_event_watermark)))
+        assert frozen[0].data["watermark"] == db.session.scalar(select(func.max(VoteEvent.id)))
     listed = client.get(f"/api/v1/issues/{issue_id}/reports").json
     assert [r["stage"] for r in listed] == ["voting"]
     # The ministry's response (due once the response stage opens) links the report it answers.
@@ -175,6 +210,11 @@ def test_report_of_an_issue_without_votes_and_bad_ids(app, client):
     report = client.get(f"/api/v1/issues/{issue_id}/report").json
     assert report["computed_at"] is None and report["groups"] == []
     assert report["statements"][0]["agree"] == 0
+    # Before the first map the report still counts the votes.
+    voted = make_statement(app, issue_id, "Voted on")
+    make_vote(app, issue_id, make_participant(app), voted, 1)
+    report = client.get(f"/api/v1/issues/{issue_id}/report").json
+    assert [(s["agree"], s["seen"]) for s in report["statements"]] == [(0, 0), (1, 1)]
     assert client.get("/issues/quiet/report").status_code == 200
     for url in ("/api/v1/issues/999999/report", "/api/v1/reports/999999"):
         response = client.get(url)

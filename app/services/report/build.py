@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import GroupLabel, Issue, ModerationStatus, Statement
+from app.models import GroupLabel, Issue, ModerationStatus, Statement, Vote
 from app.services.report.participation import participation_by_day
 from app.services.report.state import Counts, ReportState, latest_report_state
 
@@ -180,7 +180,22 @@ def _map(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _live_totals(issue_id: int) -> dict[int, Counts]:
+    """(agree, disagree, pass) per statement from the current votes, for an issue without a map."""
+    totals: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        select(Vote.statement_id, Vote.value, func.count())
+        .where(Vote.issue_id == issue_id)
+        .group_by(Vote.statement_id, Vote.value)
+    )
+    for sid, value, n in rows:
+        totals.setdefault(sid, [0, 0, 0])[{1: 0, -1: 1}.get(value, 2)] += n
+    return {sid: tuple(c) for sid, c in totals.items()}
+
+
 def _empty(issue: Issue, statements) -> dict[str, Any]:
+    """The report before the first map: overall counts, no groups."""
+    totals = _live_totals(issue.id)
     return {
         "issue_id": issue.id,
         "issue_slug": issue.slug,
@@ -194,7 +209,7 @@ def _empty(issue: Issue, statements) -> dict[str, Any]:
             {
                 "id": sid,
                 "text": text,
-                **shares(0, 0, 0),
+                **shares(*totals.get(sid, (0, 0, 0))),
                 "groups": [],
                 "group_informed_consensus": None,
                 "divisiveness": 0.0,

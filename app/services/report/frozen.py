@@ -28,14 +28,15 @@ ON_DEMAND = "on_demand"
 def refresh_snapshot(issue_id: int) -> None:
     """Recompute the map first when votes came in after the latest snapshot, so that the frozen
     report counts every vote cast before it was frozen. (A freeze is a rare, deliberate act; this
-    is the one place outside the recompute worker that computes a map.)"""
+    is the one place outside the recompute worker that computes a map.) An issue whose map was
+    never computed stays without one: its report has the overall counts only."""
     from app.services.opinion_map import recompute
 
     newest = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
     mapped = db.session.scalar(
         select(func.max(OpinionSnapshot.vote_event_watermark)).where(OpinionSnapshot.issue_id == issue_id)
     )
-    if newest and (mapped is None or mapped < newest):
+    if mapped is not None and mapped < newest:
         recompute(issue_id)
 
 
