@@ -152,6 +152,7 @@ def test_held_back_export_is_404_for_the_public_but_not_for_staff(app, client, a
     assert response.status_code == 404
     assert response.json["error"]["code"] == "export_not_found"
     assert client.get("/issues/held/export.zip").status_code == 404
+    assert "/issues/held/export.zip" not in client.get("/issues/held").get_data(as_text=True)
     auth.login(role="facilitator")
     assert client.get("/issues/held/export.zip").status_code == 200
     auth.logout()

@@ -135,3 +135,12 @@ def init_app(app: Flask) -> None:
     signals.stage_changed.connect(on_stage_changed)
     app.add_template_global(frozen_reports, "issue_frozen_reports")
     app.add_template_global(report_for_response, "frozen_report_for_response")
+    app.add_template_global(open_data_is_public, "open_data_is_public")
+
+
+def open_data_is_public(issue: Issue) -> bool:
+    """Whether this viewer may download the issue's export (for the links to it)."""
+    from app.services.opendata.access import export_is_public
+    from app.services.visibility import viewer_is_staff
+
+    return viewer_is_staff() or export_is_public(issue)
