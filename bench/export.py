@@ -178,7 +178,7 @@ def main() -> None:
                 from flask_migrate import upgrade
 
                 from app.commands.demo import DEMO_SLUG
-                from app.services.opinion_map import recompute
+                from app.services.opinion.recompute import recompute
 
                 upgrade()
                 print(f"Database: {make_url(url).get_backend_name()}; 2 cores shared with other work")

@@ -6,7 +6,7 @@ from flask import Response, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.services.issues import get_issue
 from app.services.opendata.access import require_export, require_public_issue
 from app.services.opendata.export import FILES, Export

@@ -6,13 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.console import bp
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER
-from app.services import activity
 from app.services.issues import get_issue_by_slug
 from app.services.opendata.access import LICENSES, settings_for
 from app.services.permissions import current_user_id
+from app.services.process import activity
 from app.services.report.build import default_group_label, group_labels
 from app.services.report.frozen import ON_DEMAND, announce, freeze, frozen_reports, refresh_snapshot
 from app.services.report.settings import save_group_labels, save_open_data_settings

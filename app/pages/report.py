@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 
 from app.pages import bp
 from app.services.issues import get_issue_by_slug
+from app.services.labels import stage_label
 from app.services.opendata.access import export_is_public, require_public_issue
 from app.services.report.build import build_report, localized
 from app.services.report.frozen import frozen_reports, get_frozen
 from app.services.report.svg import map_chart, participation_chart
 from app.services.report.table import statements_csv
-from app.services.stage_labels import stage_label
 from app.services.visibility import viewer_is_staff
 
 

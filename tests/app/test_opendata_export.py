@@ -14,8 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Issue, OpenDataSettings, Stage
 from app.services.opendata.export import FILES, Export
-from app.services.opinion_map import latest_map, recompute
-from app.services.polis_import import import_export, read_export
+from app.services.opendata.polis_import import import_export, read_export
+from app.services.opinion.latest_map import latest_map
+from app.services.opinion.recompute import recompute
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 
 OPENDATA = Path(__file__).resolve().parent.parent / "data" / "polis-opendata"

@@ -21,8 +21,10 @@ from app.models import (
     Vote,
     VoteEvent,
 )
-from app.services import stages
-from app.services.opinion_map import MAX_GROUPS, SNAPSHOTS_KEPT, overall_counts, recompute
+from app.services.opinion.payload import overall_counts
+from app.services.opinion.recompute import MAX_GROUPS, recompute
+from app.services.opinion.snapshots import SNAPSHOTS_KEPT
+from app.services.process import stages
 from clustering import VoteTable, compute_opinion_map
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 from tests.support.opinion_data import make_blocs

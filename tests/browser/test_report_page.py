@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.opinion_map import recompute
+from app.services.opinion.recompute import recompute
 from tests.support.issues import make_issue
 from tests.support.opinion_data import make_blocs
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import DEFAULT_LICENSE, STAGE_ORDER, Issue, OpenDataSettings, Stage
 from app.services.issues import issue_not_found

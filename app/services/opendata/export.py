@@ -308,7 +308,7 @@ def _chunks(lines: Iterable[str]) -> Iterator[str]:
 
 
 def _current_positions(issue_id: int) -> dict[int, tuple[float, float, int | None]]:
-    from app.services.opinion_map import latest_map
+    from app.services.opinion.latest_map import latest_map
 
     return latest_map(issue_id).positions
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import FrozenReport, Issue, OpinionSnapshot, Stage, VoteEvent
 from app.services.report.build import build_report, localized
@@ -30,7 +30,7 @@ def refresh_snapshot(issue_id: int) -> None:
     report counts every vote cast before it was frozen. (A freeze is a rare, deliberate act; this
     is the one place outside the recompute worker that computes a map.) An issue whose map was
     never computed stays without one: its report has the overall counts only."""
-    from app.services.opinion_map import recompute
+    from app.services.opinion.recompute import recompute
 
     newest = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
     mapped = db.session.scalar(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import GroupLabel, Issue, OpenDataSettings, Stage
-from app.services import activity
 from app.services.opendata.access import LICENSES
+from app.services.process import activity
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
