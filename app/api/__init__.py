@@ -9,10 +9,12 @@ bp = Blueprint("api", __name__)
 from app.api import (  # noqa: E402,F401
     issues,
     opendata,
+    openapi,
     opinion,
     report,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,
     votes,
+    webhooks,
 )

@@ -73,6 +73,19 @@ __all__ += [
     "Verdict",
 ]
 
+# Integrations: API tokens, webhooks and their deliveries, embeds and external ids.
+from app.models.integration import (  # noqa: E402
+    ApiToken,
+    EmbedSettings,
+    TokenScope,
+    Webhook,
+    WebhookDelivery,
+    XidAllowed,
+    XidParticipant,
+)
+
+__all__ += ["ApiToken", "EmbedSettings", "TokenScope", "Webhook", "WebhookDelivery", "XidAllowed", "XidParticipant"]
+
 # Open data and the public report.
 from app.models.report import DEFAULT_LICENSE, FrozenReport, GroupLabel, OpenDataSettings  # noqa: E402
 

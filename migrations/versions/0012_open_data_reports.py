@@ -1,7 +1,7 @@
 """open data settings, named opinion groups, frozen reports
 
 Revision ID: 0012_open_data_reports
-Revises: 0003_responses
+Revises: 0013_integrations
 Create Date: 2026-12-01 04:40:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import app.models.types
 
 revision = "0012_open_data_reports"
-down_revision = "0003_responses"
+down_revision = "0013_integrations"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ What is stored per tick:
 
 * ``OpinionSnapshot.result``: the public ``opinion_map`` payload (see payload.py);
 * ``OpinionSnapshot.state``: ``{"clustering": <warm-start state>, "viewers": <position and group
-  of every participant on the map>, "priorities": <routing weight per statement>, "report": <the
-  report's numbers, see app/services/report/state.py>}``.
+  of every participant on the map>, "priorities": <routing weight per statement>, "votes_needed":
+  <votes that place a participant>, "report": <the report's numbers, see app/services/report/state.py>}``.
 """
 
 from __future__ import annotations
