@@ -8,8 +8,8 @@ bp = Blueprint("api", __name__)
 
 from app.api import (  # noqa: E402,F401
     issues,
-    opendata,
     openapi,
+    opendata,
     opinion,
     report,
     responses,  # noqa: E402,F401  (ministry responses)

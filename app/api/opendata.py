@@ -6,6 +6,7 @@ from flask import Response, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from app.api import bp
+from app.api.spec import endpoint
 from app.exceptions import AgoraError
 from app.services.issues import get_issue
 from app.services.opendata.access import require_export, require_public_issue
@@ -13,6 +14,12 @@ from app.services.opendata.export import FILES, Export
 
 
 @bp.get("/issues/<int:issue_id>/export/<name>.csv")
+@endpoint(
+    "One file of the openData export (comments, votes, participants-votes, summary, comment-groups)",
+    tag="open data",
+    responses={200: ("text/csv", {"type": "string"})},
+    errors=(404,),
+)
 def export_file(issue_id: int, name: str):
     """comments, votes, participants-votes, summary or comment-groups, as pol.is writes them."""
     issue = get_issue(issue_id)
