@@ -32,3 +32,6 @@ votes_regrouped = _signals.signal("votes-regrouped")
 
 #: sender=app; kwargs: issue_id, tick. Sent by whichever process recomputed the map, after storing it.
 opinion_map_updated = _signals.signal("opinion-map-updated")
+
+#: sender=app; kwargs: issue_id, report_id, reason ("stage_closed" | "on_demand"), stage (Stage value | None)
+report_frozen = _signals.signal("report-frozen")

@@ -10,8 +10,10 @@ from app.api import (  # noqa: E402,F401
     issues,
     me,
     openapi,
+    opendata,
     opinion,
     participation,
+    report,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,

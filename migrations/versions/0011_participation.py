@@ -1,7 +1,7 @@
 """participation
 
 Revision ID: 0011_participation
-Revises: 0013_integrations
+Revises: 0012_open_data_reports
 Create Date: 2026-12-01 04:16:25.851288
 
 """
@@ -13,7 +13,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0011_participation"
-down_revision = "0013_integrations"
+down_revision = "0012_open_data_reports"
 branch_labels = None
 depends_on = None
 

@@ -70,6 +70,9 @@ def describe(entry: ActivityLog) -> str:
             count=p.get("count"),
             reason=p.get("reason", ""),
         ),
+        "report_frozen": lambda: _("The report was frozen (report %(id)s).", id=p.get("report_id")),
+        "group_labels_updated": lambda: _("The opinion groups' names were edited."),
+        "open_data_settings_updated": lambda: _("The open data settings were edited."),
     }
     describer = describers.get(entry.kind)
     return describer() if describer else entry.kind
