@@ -199,6 +199,10 @@ WRITE_REQUESTS = {
     ("POST", "/api/v1/issues/<int:issue_id>/statements"): lambda w: {"text": "Buses every ten minutes"},
     ("POST", "/api/v1/webhooks"): lambda w: {"url": "https://8.8.8.8/hook", "events": ["stage.changed"]},
     ("DELETE", "/api/v1/webhooks/<int:webhook_id>"): lambda w: None,
+    # Issue 11: participation settings, invites, deleting one's account (a staff token's user is refused: 403).
+    ("PATCH", "/api/v1/issues/<int:issue_id>"): lambda w: {"map_visible": True},
+    ("POST", "/api/v1/issues/<int:issue_id>/invites/redeem"): lambda w: {"code": w["code"]},
+    ("DELETE", "/api/v1/me"): lambda w: None,
 }
 
 
@@ -207,10 +211,17 @@ def test_token_auth_on_every_write_route(app, auth, runner, world):
 
     issue_id, statement_id = world
     with app.app_context():
+        from app.models import InviteCode
+
         webhook = Webhook(url="https://8.8.8.8/x", events=["stage.changed"], secret="s")
-        db.session.add(webhook)
+        db.session.add_all([webhook, InviteCode(issue_id=issue_id, code="token-test-code")])
         db.session.commit()
-        values = {"issue_id": issue_id, "statement_id": statement_id, "webhook_id": webhook.id}
+        values = {
+            "issue_id": issue_id,
+            "statement_id": statement_id,
+            "webhook_id": webhook.id,
+            "code": "token-test-code",
+        }
     token = create_token(runner, auth.create_user(Role.FACILITATOR).email, "admin")
     writes = [
         (method, rule)
@@ -224,6 +235,9 @@ def test_token_auth_on_every_write_route(app, auth, runner, world):
         body = WRITE_REQUESTS[(method, rule.rule)](values)
         client = app.test_client(use_cookies=False)
         accepted = client.open(url, method=method, json=body, headers=bearer(token))
+        if rule.rule == "/api/v1/me":  # the token acts as its (staff) user, whom self-deletion refuses
+            assert accepted.get_json()["error"]["code"] == "staff_account"
+            continue
         assert accepted.status_code in (200, 201, 204), (method, url, accepted.get_json())
         refused = client.open(url, method=method, json=body, headers=EN)  # no token, no cookie, no CSRF token
         assert refused.status_code in (400, 401, 404), (method, url)
