@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import INSTANCE_PATH, PROJECT_ROOT, load_config
+from app.config import INSTANCE_PATH, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, load_config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -21,8 +21,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
     )
     app.config.from_mapping(load_config(instance_path))
     if overrides:
@@ -34,7 +34,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     database.prepare_config(app)  # SQLite: pool options
     extensions.db.init_app(app)
     database.init_app(app)  # SQLite: WAL, synchronous=NORMAL, busy_timeout on each connection
-    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)

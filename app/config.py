@@ -4,11 +4,33 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_PATH = Path(os.environ.get("AGORA_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def _shipped(name: str) -> Path:
+    """A top-level folder of the repository (templates, static, migrations), wherever it is.
+
+    An installed package carries it inside `app/` (setup.py); a source checkout has it at the top.
+    """
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+TEMPLATES_DIR = _shipped("templates")
+STATIC_DIR = _shipped("static")
+MIGRATIONS_DIR = _shipped("migrations")
+INSTALLED = TEMPLATES_DIR.parent == PACKAGE_DIR
+# A source checkout keeps its data in instance/ next to app/; an installed package in
+# <prefix>/var/agora-instance (Flask's convention), never inside site-packages.
+INSTANCE_PATH = Path(
+    os.environ.get("AGORA_INSTANCE_PATH")
+    or (Path(sys.prefix) / "var" / "agora-instance" if INSTALLED else PROJECT_ROOT / "instance")
+)
 
 
 def _bool(name: str, default: bool) -> bool:
