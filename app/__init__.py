@@ -60,6 +60,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(ops_bp)
+    from app.ops import overload, proxy
+
+    proxy.init_app(app)  # TRUSTED_PROXIES: the client's address behind nginx
+    overload.init_app(app)  # database or Redis busy or down: 503 + Retry-After, never a 500
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -70,6 +70,9 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    public_base_url = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Served over HTTPS (PUBLIC_BASE_URL says so): cookies only over HTTPS, unless set explicitly.
+    secure_cookies = _bool("SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -95,7 +98,10 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # Proxies in front of the app (nginx: 1) whose X-Forwarded-* headers are believed (app/ops/proxy.py).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 365,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -105,6 +111,6 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "agora@localhost"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "MAIL_POLL_INTERVAL": float(os.environ.get("MAIL_POLL_INTERVAL", "2")),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": public_base_url,
         "BACKGROUND_WORKERS": _bool("BACKGROUND_WORKERS", True),
     }
