@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from flask import request
-from issue_factory import make_issue, make_statement
 
 from app import create_app
 from app.config import load_config
 from app.extensions import db, limiter
+from tests.support.issues import make_issue, make_statement
 
 
 @pytest.fixture

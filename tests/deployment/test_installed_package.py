@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 import requests
 
 from app.config import PROJECT_ROOT
+from tests.support.network import free_port
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 #: What the Dockerfile's build stage copies (its COPY lines without --from): the wheel is built from exactly this.
@@ -58,12 +58,6 @@ STAFF_PAGES = [
 #: One string of the page header per language: the catalogue is compiled and found.
 LANGUAGES = {"zh-TW": ('lang="zh-Hant-TW"', "登入"), "en": ('lang="en"', "Log in")}
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +137,7 @@ def test_installed_commands_serve_every_page_in_both_languages(installed: Path, 
     assert "Imported" in run("load-demo").stdout
     run("create-user", "facilitator@example.org", "--role", "facilitator", stdin=PASSWORD + "\n")
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(installed / "agora"), "serve", "--port", str(port)],

@@ -26,7 +26,8 @@ import requests
 import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT
-from tests.app.live_clients import Listener
+from tests.support.live_clients import Listener
+from tests.support.processes import descendants
 
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 VENV = Path(sys.executable).parent.parent
@@ -49,27 +50,6 @@ def _free_base_port() -> int:
         if all(_port_is_free(port + offset) for offset in (0, 1, 2, 100)):
             return port
     raise RuntimeError("no free ports")
-
-
-def _descendants(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 class Scale:
@@ -150,7 +130,7 @@ def scale(tmp_path_factory: pytest.TempPathFactory):
         running.make_pid = make.pid
         yield running
     finally:
-        started = _descendants(make.pid)
+        started = descendants(make.pid)
         stopped = running.make("scale-stop", capture_output=True, text=True)
         try:
             make.wait(timeout=60)
@@ -161,7 +141,7 @@ def scale(tmp_path_factory: pytest.TempPathFactory):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    left = [pid for pid in started if _alive(pid)]
+    left = [pid for pid in started if running(pid)]
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert not left, f"make scale-stop left processes running: {left}"
 
