@@ -114,12 +114,12 @@ def scale(tmp_path_factory: pytest.TempPathFactory):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    running = Scale(port, env, database_url)
+    served = Scale(port, env, database_url)
     try:
         deadline = time.monotonic() + 240  # apt-get install nginx on a new machine
         while True:
             try:
-                if all(requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2).ok for p in [port, *running.web_ports]):
+                if all(requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2).ok for p in [port, *served.web_ports]):
                     break
             except requests.ConnectionError:
                 pass
@@ -127,11 +127,10 @@ def scale(tmp_path_factory: pytest.TempPathFactory):
                 log.flush()
                 pytest.fail(f"make scale did not come up:\n{(scale_dir / 'make-scale.log').read_text()[-4000:]}")
             time.sleep(0.5)
-        running.make_pid = make.pid
-        yield running
+        yield served
     finally:
         started = descendants(make.pid)
-        stopped = running.make("scale-stop", capture_output=True, text=True)
+        stopped = served.make("scale-stop", capture_output=True, text=True)
         try:
             make.wait(timeout=60)
         except subprocess.TimeoutExpired:
