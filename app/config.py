@@ -63,6 +63,34 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _engine_options(database_url: str) -> dict[str, object]:
+    """PostgreSQL: each process's pool, sized for its busy moments rather than for its threads.
+
+    A request waits at most DATABASE_POOL_TIMEOUT seconds for a free connection and a new
+    connection at most DATABASE_CONNECT_TIMEOUT seconds for the server; past either it is a 503
+    to retry (app/ops/overload.py), never a request that hangs while the database restarts.
+    ``pool_pre_ping`` replaces a connection the server closed (a restart) before it is used.
+    SQLite's pool is set in app/database.py.
+    """
+    options: dict[str, object] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options.update(
+            pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
+            pool_timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
+            connect_args={"connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))},
+        )
+    return options
+
+
+def _ratelimit_storage_options(uri: str, threads: int) -> dict[str, object]:
+    """Redis: one connection per request thread at most (redis-py's default pool stops at 100 and
+    then raises), and short timeouts, so that a Redis restart is a quick 503 rather than a hang."""
+    if not uri.startswith(("redis", "rediss")):
+        return {}
+    return {"max_connections": threads + 16, "socket_timeout": 2, "socket_connect_timeout": 2}
+
+
 def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
     """Build the Flask config mapping from the environment."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'agora.sqlite3'}"
@@ -70,13 +98,15 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    ratelimit_storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    web_threads = int(os.environ.get("WEB_THREADS", "1000"))
     public_base_url = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Served over HTTPS (PUBLIC_BASE_URL says so): cookies only over HTTPS, unless set explicitly.
     secure_cookies = _bool("SESSION_COOKIE_SECURE", public_base_url.startswith("https://"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         # Socket.IO: None in the embedded default; a redis:// URL when several web processes run.
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
@@ -88,7 +118,10 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Taipei"),
         "AGORA_LANGUAGES": ["zh_TW", "en"],
         "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Taipei"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        "RATELIMIT_STORAGE_OPTIONS": _ratelimit_storage_options(ratelimit_storage, web_threads),
+        # `agora serve`'s request threads (app/commands/serve.py); the Redis pools are sized for them.
+        "WEB_THREADS": web_threads,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # Flask-Limiter syntax; per participant (see app/services/rate_limits.py).
         "AGORA_STATEMENT_RATE_LIMIT": os.environ.get("AGORA_STATEMENT_RATE_LIMIT", "10 per minute;100 per day"),

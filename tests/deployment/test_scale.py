@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT
 from tests.support.live_clients import Listener
-from tests.support.processes import descendants
+from tests.support.processes import descendants, running
 
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 VENV = Path(sys.executable).parent.parent
@@ -210,12 +210,14 @@ def test_a_killed_web_process_loses_no_acknowledged_vote_and_comes_back(scale: S
                     acknowledged.append((participant, statement_id))
             time.sleep(0.02)
 
+    # The web process and its gunicorn worker at once (supervisord gives each program a process
+    # group): the requests in progress there die with it, as in a crash.
     victim = scale.pid_of("web-1")
     threads = [threading.Thread(target=voter, args=(n,)) for n in range(16)]
     for thread in threads:
         thread.start()
     time.sleep(1.0)
-    os.kill(victim, signal.SIGKILL)
+    os.killpg(victim, signal.SIGKILL)
     time.sleep(3.0)
     stop.set()
     for thread in threads:
