@@ -12,7 +12,7 @@ listeners to the demo issue's room, and has the voters vote over HTTP at the giv
 prints the vote -> map latency -- from a vote's HTTP acknowledgement (its ``vote_event_id``) to
 the first ``opinion_map`` whose ``watermark`` covers it, for every (vote, listener) pair -- and
 the sustained votes per second. Everything stays on 127.0.0.1 and is bounded in count and time.
-``--interval`` overrides CLUSTERING_MIN_INTERVAL (default: the app's, 1.0 s); ``--external``
+``--interval`` overrides CLUSTERING_MIN_INTERVAL (default: the app's, 0.5 s); ``--external``
 runs the scale-out shape (``agora worker`` + Redis on 127.0.0.1); ``--tick-log`` reports the
 server's own time per recompute; ``--profile`` records the server with py-spy.
 

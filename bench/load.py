@@ -85,11 +85,13 @@ class Voter:
             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
         )
         self.token = ""
+        self.participant_id = 0
 
     async def open(self) -> None:
         async with self.http.get(f"{self.url}/api/v1/session") as answer:
             answer.raise_for_status()
-            self.token = (await answer.json())["csrf_token"]
+            body = await answer.json()
+            self.token, self.participant_id = body["csrf_token"], body["participant_id"]
 
     def ballot(self) -> dict:
         statement_id = self.statements[self.next % len(self.statements)]
@@ -122,7 +124,10 @@ async def vote_count(http: aiohttp.ClientSession, url: str, issue_id: int) -> in
         return (await answer.json())["counts"]["votes"]
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, during=None) -> dict:
+    """Send the load and print the report; ``during`` (a coroutine function) runs alongside the
+    votes (bench/faults.py injects its fault there). Returns the figures, with every acknowledged
+    vote as (participant id, statement id) in ``acknowledged``."""
     url = args.url
     issue_id, before, statement_ids = await issue_of(url, args.issue)
     voters = [Voter(url, issue_id, statement_ids) for _ in range(args.voters)]
@@ -141,14 +146,16 @@ async def run(args: argparse.Namespace) -> int:
     examples: dict[int, str] = {}
     errors: Counter[str] = Counter()
     created = 0
+    acknowledged_votes: list[tuple[int, int]] = []
     pids = [int(p) for p in args.cpu_of.split(",") if p] if args.cpu_of else []
     cpu_before = cpu_seconds(pids) if pids else 0.0
 
     async def one(i: int, due: float) -> None:
         nonlocal created
         voter = voters[i % len(voters)]
+        ballot = voter.ballot()
         try:
-            status, body = await voter.vote(voter.ballot())
+            status, body = await voter.vote(ballot)
         except (aiohttp.ClientError, TimeoutError) as error:
             errors[type(error).__name__] += 1
             return
@@ -156,10 +163,12 @@ async def run(args: argparse.Namespace) -> int:
         if 200 <= status < 300:
             latencies.append(time.monotonic() - due)
             created += status == 201
+            acknowledged_votes.append((voter.participant_id, ballot["statement_id"]))
         else:
             examples.setdefault(status, body)
 
     start = time.monotonic() + 0.1
+    side = asyncio.create_task(during()) if during else None
     tasks = []
     for i in range(total):
         due = start + i / args.rate
@@ -170,6 +179,7 @@ async def run(args: argparse.Namespace) -> int:
     sent_in = time.monotonic() - start
     await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5)
     elapsed = time.monotonic() - start
+    side_result = await side if side else None
     cpu_used = cpu_seconds(pids) - cpu_before if pids else 0.0
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
@@ -192,10 +202,17 @@ async def run(args: argparse.Namespace) -> int:
         print(f"server CPU  {cpu_used:.1f} s = {1000 * cpu_used / max(acknowledged, 1):.2f} ms per acknowledged vote")
     grew = after - before
     ok = grew >= created
-    print(
-        f"vote count  {before} -> {after} (+{grew}); acknowledged new votes {created}: {'OK' if ok else 'LOST VOTES'}"
-    )
-    return 0 if ok else 1
+    verdict = "OK" if ok else "LOST VOTES"
+    print(f"vote count  {before} -> {after} (+{grew}); acknowledged new votes {created}: {verdict}")
+    return {
+        "ok": ok,
+        "issue_id": issue_id,
+        "acknowledged": acknowledged_votes,
+        "statuses": dict(statuses),
+        "errors": dict(errors),
+        "during": side_result,
+        "rate": acknowledged / elapsed,
+    }
 
 
 def main() -> int:
@@ -222,11 +239,11 @@ def main() -> int:
         args.url = server.url
         args.cpu_of = args.cpu_of or str(server.process.pid)
         try:
-            return asyncio.run(run(args))
+            return 0 if asyncio.run(run(args))["ok"] else 1
         finally:
             server.stop()
     args.url = loopback_only(args.url)
-    return asyncio.run(run(args))
+    return 0 if asyncio.run(run(args))["ok"] else 1
 
 
 if __name__ == "__main__":
