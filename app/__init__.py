@@ -36,11 +36,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)  # SQLite: WAL, synchronous=NORMAL, busy_timeout on each connection
     extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR))
     extensions.csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"])
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=f"{app.config['REDIS_KEY_PREFIX']}-socketio",
         async_mode="threading",
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
     )

@@ -110,6 +110,9 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         # Socket.IO: None in the embedded default; a redis:// URL when several web processes run.
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Starts every Redis key and the Socket.IO channel: deployments (or test runs) sharing one
+        # Redis server keep apart by giving each its own.
+        "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "agora"),
         # Where the opinion map is recomputed: "embedded" (a background task of the web process)
         # or "external" (a separate `agora worker` process).
         "CLUSTERING_MODE": os.environ.get("CLUSTERING_MODE", "embedded"),

@@ -73,6 +73,8 @@ def scale_out_environment(tmp_path: Path):
         SECRET_KEY="compose-test-secret",
         AGORA_INSTANCE_PATH=str(tmp_path / "instance"),
         CLUSTERING_MIN_INTERVAL="0.2",
+        # Other test runs share this Redis server: keys and Socket.IO channel of this run only.
+        REDIS_KEY_PREFIX=f"agora-test-{name}",
     )
     env.update(compose_env)
     processes: list[subprocess.Popen] = []

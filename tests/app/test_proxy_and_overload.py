@@ -116,3 +116,19 @@ def test_unreachable_rate_limit_storage_is_a_503_to_retry(make_app):
     answer = _vote(app.test_client(), issue_id, statement_id)
     assert answer.status_code == 503, answer.get_data(as_text=True)
     assert answer.get_json()["error"]["code"] == "unavailable"
+
+
+def test_one_redis_server_serves_deployments_apart(make_app):
+    """REDIS_KEY_PREFIX names the Socket.IO channel, the dirty-issue keys and the rate-limit keys."""
+    from app.services.opinion.scheduler import make_dirty_issues
+
+    app = make_app(
+        REDIS_KEY_PREFIX="ministry-a",
+        CLUSTERING_MODE="external",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        SOCKETIO_MESSAGE_QUEUE="redis://127.0.0.1:6379/0",
+    )
+    assert app.config["RATELIMIT_KEY_PREFIX"] == "ministry-a"
+    assert app.extensions["socketio"].server.manager.channel == "ministry-a-socketio"
+    dirty = make_dirty_issues(app)
+    assert dirty.set_key.startswith("ministry-a:") and dirty.wake_key.startswith("ministry-a:")
