@@ -109,6 +109,8 @@ class Voter:
 async def issue_of(url: str, slug: str) -> tuple[int, int, list[int]]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         async with http.get(f"{url}/api/v1/issues") as answer:
+            if answer.status != 200:
+                sys.exit(f"{url}/api/v1/issues answered {answer.status}: is the server up?")
             issues = await answer.json()
         matching = [i for i in issues if i["slug"] == slug]
         if not matching:
