@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from flask import request
 
@@ -118,17 +122,28 @@ def test_unreachable_rate_limit_storage_is_a_503_to_retry(make_app):
     assert answer.get_json()["error"]["code"] == "unavailable"
 
 
-def test_one_redis_server_serves_deployments_apart(make_app):
-    """REDIS_KEY_PREFIX names the Socket.IO channel, the dirty-issue keys and the rate-limit keys."""
-    from app.services.opinion.scheduler import make_dirty_issues
+def test_one_redis_server_serves_deployments_apart(tmp_path):
+    """REDIS_KEY_PREFIX names the Socket.IO channel, the dirty-issue keys and the rate-limit keys.
 
-    app = make_app(
-        REDIS_KEY_PREFIX="ministry-a",
-        CLUSTERING_MODE="external",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        SOCKETIO_MESSAGE_QUEUE="redis://127.0.0.1:6379/0",
+    In a process of its own: an app with a message queue leaves its queue on the shared SocketIO
+    object for every app created after it in the same process.
+    """
+    probe = (
+        "from app import create_app; from app.services.opinion.scheduler import make_dirty_issues; "
+        "app = create_app(); dirty = make_dirty_issues(app); "
+        "print(app.extensions['socketio'].server.manager.channel, dirty.set_key, dirty.wake_key, "
+        "app.config['RATELIMIT_KEY_PREFIX'])"
     )
-    assert app.config["RATELIMIT_KEY_PREFIX"] == "ministry-a"
-    assert app.extensions["socketio"].server.manager.channel == "ministry-a-socketio"
-    dirty = make_dirty_issues(app)
-    assert dirty.set_key.startswith("ministry-a:") and dirty.wake_key.startswith("ministry-a:")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))},
+        "REDIS_KEY_PREFIX": "ministry-a",
+        "CLUSTERING_MODE": "external",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/0",
+        "AGORA_INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": "probe",
+    }
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    channel, set_key, wake_key, limiter_prefix = out.stdout.split()
+    assert channel == "ministry-a-socketio" and limiter_prefix == "ministry-a"
+    assert set_key.startswith("ministry-a:") and wake_key.startswith("ministry-a:")
