@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
@@ -13,17 +11,14 @@ from app.auth.forms import LoginForm, RegistrationForm
 from app.errors import AgoraError
 from app.extensions import db, limiter
 from app.models import Role
+from app.security.redirects import safe_redirect_target
 from app.services import accounts, passwords
 from app.services.participants import SESSION_KEY, get_or_create_participant
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would let a link send people anywhere."""
-    target = target or ""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("pages.home")
-    return target
+    return safe_redirect_target(target, url_for("pages.home"))
 
 
 def _start_session(user, remember: bool = False) -> None:

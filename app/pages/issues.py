@@ -6,8 +6,6 @@ smoother by calling the API instead.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -15,6 +13,7 @@ from app.errors import AgoraError
 from app.extensions import limiter
 from app.models import Issue, VoteValue
 from app.pages import bp
+from app.security.redirects import safe_redirect_target
 from app.services import stages
 from app.services.issues import counts_for, get_issue_by_slug, issue_counts, list_issues
 from app.services.participants import current_participant_id, get_or_create_participant
@@ -59,7 +58,7 @@ def vote(slug: str):
         VoteOutcome.UNCHANGED: _("Your vote is unchanged."),
     }
     flash(messages[result.outcome], "success")
-    return redirect(_same_site(request.form.get("next")) or url_for("pages.issue", slug=found.slug))
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("pages.issue", slug=found.slug)))
 
 
 @bp.post("/issues/<slug>/statements")
@@ -105,11 +104,3 @@ def _render_issue(issue: Issue, statement_error: str | None = None, draft: str =
         statement_error=statement_error,
         draft=draft,
     )
-
-
-def _same_site(target: str | None) -> str | None:
-    """The target if it is a path on this site; anything else could be an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target

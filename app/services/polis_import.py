@@ -27,6 +27,8 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
+from app.security.ids import parse_int
+from app.security.text import is_blank, text_problem
 from app.services.statements import normalize_statement
 
 _MODERATION = {
@@ -200,9 +202,8 @@ def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]
 
 
 def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
+    value = parse_int(raw)
+    if value is None:
         raise PolisImportError(f"{path}, line {line}: {name} {raw!r} is not an integer") from None
     if allowed is not None and value not in allowed:
         choices = ", ".join(str(v) for v in sorted(allowed))
@@ -232,7 +233,7 @@ def _read_comments(path: Path) -> list[PolisComment]:
         if tid in comments:
             raise PolisImportError(f"{path}, line {line}: comment-id {tid} appears twice")
         text = row["comment-body"]
-        if not text.strip() or "\x00" in text:
+        if is_blank(text) or text_problem(text) is not None:
             raise PolisImportError(f"{path}, line {line}: comment-body is empty or not text")
         author = row["author-id"].strip()
         comments[tid] = PolisComment(
@@ -273,9 +274,9 @@ def _read_participants_votes(path: Path, tids: set[int]) -> list[tuple[datetime,
     for line, row in _rows(path, ["participant"]):
         pid = _int(path, line, "participant", row["participant"])
         for column, cell in row.items():
-            if not column.strip().isdigit() or not cell.strip():
+            tid = parse_int(column, minimum=0)
+            if tid is None or not cell.strip():
                 continue
-            tid = int(column)
             if tid not in tids:
                 raise PolisImportError(f"{path}, line 1: column {column} is not a comment-id in comments.csv")
             events.append((now, pid, tid, _int(path, line, f"vote for comment {tid}", cell, _VOTES)))

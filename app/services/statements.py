@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -14,21 +12,23 @@ from app import signals
 from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement
+from app.security.text import fold, text_problem
 from app.services import stages
 from app.services.visibility import is_visible_to_citizens
 
 
 def normalize_statement(text: str) -> str:
-    """The form used to spot duplicates: NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """The form used to spot duplicates: NFKC, zero-width and bidi characters dropped, case-folded,
+    whitespace collapsed (app.security.text.fold)."""
+    return fold(text)
 
 
 def validate_statement_text(issue: Issue, text: object) -> str:
     """Return the normalised text, or raise a 400/409 AgoraError before anything is written."""
     if not isinstance(text, str):
         raise AgoraError("statement_invalid", _("The statement must be text."), 400)
-    if "\x00" in text:
-        # PostgreSQL cannot store NUL characters; no keyboard types them either.
+    if text_problem(text) is not None:
+        # Lone surrogates and NUL cannot be stored; control characters no keyboard types.
         raise AgoraError("statement_invalid", _("The statement contains a character that is not allowed."), 400)
     normalized = normalize_statement(text)
     if not normalized:

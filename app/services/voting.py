@@ -15,6 +15,7 @@ from app import signals
 from app.errors import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueStage, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.security.ids import parse_id
 from app.services import stages
 from app.services.issues import issue_not_found
 from app.services.visibility import status_visible_to_citizens, viewer_is_staff
@@ -121,11 +122,10 @@ def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
 
 
 def _statement_id(raw: object) -> int:
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    statement_id = parse_id(raw)
+    if statement_id is None:
         raise AgoraError("statement_invalid", _("Say which statement the vote is for."), 400)
-    return raw
+    return statement_id
 
 
 def _statement_not_found() -> AgoraError:
