@@ -10,7 +10,10 @@ send events fast enough to take every database connection. So:
   ``SOCKETIO_EVENT_RATE`` per second; an event over it is answered at once with the
   acknowledgement ``{"error": {"code": "rate_limited", ...}}`` and runs no query;
 - what every joiner of an issue gets alike (the issue exists, its counts) is cached for
-  ``SOCKETIO_JOIN_CACHE_SECONDS``.
+  ``SOCKETIO_JOIN_CACHE_SECONDS``, and forgotten at once when this process records a vote or a
+  statement for the issue (a join must not send totals older than a ``vote_counts`` already sent).
+  With several web processes a join may still send totals up to that long old; the next
+  ``vote_counts`` corrects them.
 """
 
 from __future__ import annotations
@@ -98,6 +101,10 @@ class TTLCache:
             self._values[key] = (now, value)
         return value
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
@@ -142,7 +149,18 @@ def on_disconnect() -> None:
     guard_of(current_app).disconnect(request.sid)
 
 
+def _forget_issue(sender: Flask, issue_id: int, **_: Any) -> None:
+    cache = sender.extensions.get(EXTENSION_KEY + "_join_cache")
+    if cache is not None:
+        cache.forget(issue_id)
+
+
 def init_app(app: Flask) -> None:
+    from app import signals
+
+    # Module-level receivers (connecting again is a no-op); each finds its app's cache.
+    for signal in (signals.vote_cast, signals.statement_added, signals.statement_moderated):
+        signal.connect(_forget_issue)
     app.config.setdefault("SOCKETIO_EVENT_RATE", 2.0)
     app.config.setdefault("SOCKETIO_EVENT_BURST", 10)
     app.config.setdefault("SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS", 20)

@@ -119,3 +119,19 @@ def _connect_eventually(url: str) -> Listener:
         except socketio.exceptions.ConnectionError:
             time.sleep(0.1)
     raise AssertionError("the freed connection slot was never given back")
+
+
+def test_a_vote_makes_the_next_join_send_fresh_totals(app, api):
+    """The join cache never answers with totals older than a vote this process recorded."""
+    from app.security.sockets import join_cache_of
+    from tests.app.issue_factory import make_statement
+
+    issue_id = make_issue(app)
+    statement_id = make_statement(app, issue_id, "Cached totals")
+    cache = join_cache_of(app)
+    cache.get_or_set(issue_id, lambda: {"counts": {"votes": 0}})
+    assert (
+        api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "agree"}).status_code
+        == 201
+    )
+    assert cache.get_or_set(issue_id, lambda: "recomputed") == "recomputed"
