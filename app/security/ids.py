@@ -1,8 +1,9 @@
 """One parser for every id a client sends: URL segments, JSON and form fields, socket payloads, CSV cells.
 
-Only ASCII digits, and only values a signed 64-bit column can hold: ``"²".isdigit()`` is true yet
+Only ASCII digits, and only values an id column can hold: ``"²".isdigit()`` is true yet
 ``int("²")`` raises, ``int("١٢")`` is 12, and 2**70 overflows the database driver. Each of those
-used to reach a 500; through this module they are a 400 (a field) or a 404 (a path).
+used to reach a 500; through this module they are a 400 (a field) or a 404 (a path). The bound
+is PostgreSQL's INTEGER (the id columns' type), which is also far inside SQLite's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # BIGINT / SQLite INTEGER
+MAX_ID = 2**31 - 1  # the primary keys are PostgreSQL INTEGER columns
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -29,7 +30,7 @@ def parse_id(raw: object) -> int | None:
     return raw
 
 
-def parse_int(raw: object, *, minimum: int = -MAX_ID, maximum: int = MAX_ID) -> int | None:
+def parse_int(raw: object, *, minimum: int = -(2**63), maximum: int = 2**63 - 1) -> int | None:
     """A bounded integer from an int or an ASCII-digit string with an optional sign, else None."""
     if isinstance(raw, bool):
         return None

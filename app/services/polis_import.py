@@ -27,7 +27,7 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
-from app.security.ids import parse_int
+from app.security.ids import MAX_ID, parse_int
 from app.security.text import is_blank, text_problem
 from app.services.statements import normalize_statement
 
@@ -201,8 +201,10 @@ def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]
             raise PolisImportError(f"{path}, line {reader.line_num}: {error}") from None
 
 
-def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None) -> int:
-    value = parse_int(raw)
+def _int(
+    path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None, maximum: int = MAX_ID
+) -> int:
+    value = parse_int(raw, maximum=maximum)
     if value is None:
         raise PolisImportError(f"{path}, line {line}: {name} {raw!r} is not an integer") from None
     if allowed is not None and value not in allowed:
@@ -213,7 +215,7 @@ def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = 
 
 def _timestamp(path: Path, line: int, raw: str) -> datetime:
     """openData timestamps are epoch milliseconds (older tools wrote seconds; both are accepted)."""
-    value = _int(path, line, "timestamp", raw)
+    value = _int(path, line, "timestamp", raw, maximum=2**63 - 1)
     seconds = value / 1000 if value > 100_000_000_000 else value
     try:
         return datetime.fromtimestamp(seconds, UTC)
@@ -274,7 +276,7 @@ def _read_participants_votes(path: Path, tids: set[int]) -> list[tuple[datetime,
     for line, row in _rows(path, ["participant"]):
         pid = _int(path, line, "participant", row["participant"])
         for column, cell in row.items():
-            tid = parse_int(column, minimum=0)
+            tid = parse_int(column, minimum=0, maximum=MAX_ID)
             if tid is None or not cell.strip():
                 continue
             if tid not in tids:
