@@ -21,9 +21,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.models import DecisionOutcome, ModerationMode
+from app.models import DecisionOutcome, ModerationMode, Stage
 from app.security.forms import GuardedForm
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -47,7 +47,7 @@ class StageForm(FlaskForm):
     class Meta:
         csrf = False  # a sub-form; the outer form carries the token
 
-    key = HiddenField()
+    key = HiddenField(validators=[AnyOf([stage.value for stage in Stage], message=_l("There is no such stage."))])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     description = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)])

@@ -119,7 +119,10 @@ def _save_issue(issue, form: IssueForm) -> None:
 
 
 def _render_edit(issue, form):
-    return render_template("console/issue_form.html", form=form, issue=issue)
+    # Posted stage keys are shown only when they name a stage (a forged form may send anything).
+    return render_template(
+        "console/issue_form.html", form=form, issue=issue, stage_keys={stage.value for stage in Stage}
+    )
 
 
 @bp.post("/issues/<slug>/stages/advance")

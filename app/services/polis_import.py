@@ -201,9 +201,7 @@ def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]
             raise PolisImportError(f"{path}, line {reader.line_num}: {error}") from None
 
 
-def _int(
-    path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None, maximum: int = MAX_ID
-) -> int:
+def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None, maximum: int = MAX_ID) -> int:
     value = parse_int(raw, maximum=maximum)
     if value is None:
         raise PolisImportError(f"{path}, line {line}: {name} {raw!r} is not an integer") from None

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-from issue_factory import count, make_issue
-
 from app.extensions import db
 from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationStatus
 from app.services import discussion
 from app.services.markdown import render_citizen_markdown, render_markdown
+from tests.support.issues import count, make_issue
 
 _topics = itertools.count(1)
 

@@ -14,10 +14,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from issue_factory import make_issue, make_statement
 from sqlalchemy import func, select
 
 from app.extensions import db
+from tests.support.issues import make_issue, make_statement
 
 FUZZ = settings(
     max_examples=40,

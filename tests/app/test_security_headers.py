@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from issue_factory import make_issue
 
 from app.security.headers import HSTS
+from tests.support.issues import make_issue
 
 
 @pytest.fixture

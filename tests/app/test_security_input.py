@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from issue_factory import count, make_issue, make_statement
 
 from app.models import DiscussionPost, Statement, Vote
 from app.security.ids import MAX_ID, parse_id, parse_int
 from app.security.redirects import is_safe_redirect
 from app.security.text import fold, is_blank, text_problem
+from tests.support.issues import count, make_issue, make_statement
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import requests
 import socketio
 
 from app.security.sockets import SocketGuard, TTLCache
-from tests.app.issue_factory import make_issue
-from tests.app.live_clients import Listener
+from tests.support.issues import make_issue
+from tests.support.live_clients import Listener
 
 
 class Clock:
@@ -124,7 +124,7 @@ def _connect_eventually(url: str) -> Listener:
 def test_a_vote_makes_the_next_join_send_fresh_totals(app, api):
     """The join cache never answers with totals older than a vote this process recorded."""
     from app.security.sockets import join_cache_of
-    from tests.app.issue_factory import make_statement
+    from tests.support.issues import make_statement
 
     issue_id = make_issue(app)
     statement_id = make_statement(app, issue_id, "Cached totals")
