@@ -70,7 +70,9 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "AGORA_VOTE_RATE_LIMIT": os.environ.get("AGORA_VOTE_RATE_LIMIT", "120 per minute"),
         # Socket.IO `vote_counts` broadcasts: at most one per issue per this many seconds.
         "VOTE_COUNTS_MIN_INTERVAL": float(os.environ.get("VOTE_COUNTS_MIN_INTERVAL", "0.5")),
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Seconds a form's CSRF token stays valid (a working day); see app/security/sessions.py.
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("WTF_CSRF_TIME_LIMIT", str(8 * 60 * 60))),
+        "REMEMBER_COOKIE_SECURE": _bool("REMEMBER_COOKIE_SECURE", True),
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -17,3 +17,6 @@ def init_app(app: Flask) -> None:
     limits.init_app(app)
     headers.init_app(app)
     sockets.init_app(app)
+    from app.security import sessions  # imports the models
+
+    sessions.init_app(app)
