@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import time_machine
 
 from app.extensions import db
 from app.models import User
@@ -18,10 +21,27 @@ def _login(client, auth, email: str, remember: bool = False):
 
 
 def test_csrf_tokens_expire_and_remember_me_is_secure_and_short(app):
-    assert app.config["WTF_CSRF_TIME_LIMIT"] == 8 * 60 * 60
+    from app.config import load_config
+
+    assert load_config(Path(app.instance_path))["WTF_CSRF_TIME_LIMIT"] == 8 * 60 * 60
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=14)
+
+
+def test_a_form_left_open_longer_than_the_limit_is_refused(app, client, auth):
+    app.config["WTF_CSRF_TIME_LIMIT"] = 8 * 60 * 60  # the production value (the test config turns it off)
+    start = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        user = auth.create_user()
+        token = auth.csrf_token
+        clock.shift(timedelta(hours=7))
+        fresh = auth.client.post("/auth/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+        assert fresh.status_code == 302
+        auth.logout()
+        clock.shift(timedelta(hours=2))
+        stale = auth.client.post("/auth/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+        assert stale.status_code == 400
 
 
 def test_remember_me_cookie_is_secure_httponly_and_two_weeks(app, client, auth):
