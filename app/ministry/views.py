@@ -15,6 +15,7 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.ministry import bp
 from app.models import MinistryResponse, Role, Verdict
+from app.services import following
 from app.services.permissions import can_publish_response, require_role
 from app.services.responses import (
     extend_response,
@@ -59,7 +60,11 @@ def answer(response_id: int):
         answers, summary = _form_answers(), request.form.get("summary", "")
         try:
             publish_response(response, current_user, summary, answers)
+            following.queue_response_published(response)  # in the same transaction
         except AgoraError as failure:
+            if failure.code == "already_published":  # a double click: the first one published it
+                db.session.rollback()
+                return redirect(url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}")
             error = _refused(failure)
         else:
             db.session.commit()
