@@ -17,9 +17,10 @@ from app.accountability import feed, following, responses  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
-    from app.services.outbox_worker import OutboxSender
+    from app.services.accountability.mail_sender import OutboxSender
+    from app.services.accountability.responses import responses_for_issue
+    from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
     from app.services.permissions import can_publish_response
-    from app.services.responses import KIND_LABELS, VERDICT_LABELS, group_label, responses_for_issue
 
     app.register_blueprint(bp)
     background.register(app, OutboxSender())

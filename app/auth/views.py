@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db, limiter
 from app.models import Role
 from app.security.redirects import safe_redirect_target

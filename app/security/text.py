@@ -13,7 +13,7 @@ import unicodedata
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 
 #: Allowed in multi-line text; every other C0/C1 control character is refused.
 _MULTILINE_CONTROLS = frozenset("\t\n\r")

@@ -49,7 +49,7 @@ def test_a_crash_while_queueing_the_emails_loses_nothing_and_stores_nothing(app,
     """Before: the stage was committed first and the deadline and emails were separate, swallowed steps."""
     issue_id, slug, _ = setup_issue(app)
     _follower(app, issue_id)
-    from app.services import following
+    from app.services.accountability import following
 
     def crash(**_):
         raise RuntimeError("the process died here")
@@ -92,8 +92,8 @@ def test_a_double_open_of_the_same_stage_starts_one_deadline(app, auth):
 
 def test_a_stage_change_that_lost_a_race_changes_nothing(app, auth):
     """Two facilitators advance at once: the conditional update lets only the first through."""
-    from app.errors import AgoraError
-    from app.services import stages
+    from app.exceptions import AgoraError
+    from app.services.process import stages
 
     issue_id, _, _ = setup_issue(app)
     with app.app_context():
@@ -115,8 +115,8 @@ def test_a_double_publish_records_every_point_once(app, auth):
     open_stage(auth, slug, "inform")
     response_id = the_response(app, issue_id).id
     auth.login(Role.MINISTRY, agency=AGENCY)
-    from app.errors import AgoraError
-    from app.services import responses
+    from app.exceptions import AgoraError
+    from app.services.accountability import responses
 
     with app.app_context():
         stale = responses.get_response(response_id)  # the first click's request has read it ...

@@ -6,8 +6,8 @@ import itertools
 
 from app.extensions import db
 from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationStatus
-from app.services import discussion
 from app.services.markdown import render_citizen_markdown, render_markdown
+from app.services.process import discussion
 from tests.support.issues import count, make_issue
 
 _topics = itertools.count(1)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import IssueFollower, OutboxEmail, utcnow
-from app.services import following, outbox
+from app.services.accountability import following, outbox
 from tests.app.test_following import Inbox, follow, link, send  # noqa: F401  (fixtures below reuse them)
 from tests.support.issues import count
 from tests.support.ministry import setup_issue, speak_english

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationMode, ModerationStatus
 from app.security.text import check_text, is_blank
-from app.services import activity
-from app.services.issue_rows import row_of, rows_of
+from app.services.process import activity
+from app.services.process.issue_rows import row_of, rows_of
 
 MAX_POST_LENGTH = 5000
 #: Replies nest at most this deep (a reply to the topic is depth 0); enforced here, not in the page.
