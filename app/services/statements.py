@@ -52,7 +52,7 @@ def validate_statement_text(issue: Issue, text: object) -> str:
 
 
 def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool = False) -> Statement:
-    """Store a statement in one transaction, then announce it with `statement_added`.
+    """Add a statement to the session (the caller commits, then calls ``announce_statement``).
 
     A citizen's statement starts unmoderated: hidden until accepted in strict mode, shown until
     rejected in lazy mode. Staff statements are seeds and accepted at once.
@@ -70,19 +70,22 @@ def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool
     )
     db.session.add(statement)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Someone posted the same text between our check and our insert.
         db.session.rollback()
         raise _duplicate() from None
-    visible = is_visible_to_citizens(statement, issue)
+    return statement
+
+
+def announce_statement(statement: Statement, issue: Issue) -> None:
+    """Send `statement_added` for a committed statement (live pages; notification only)."""
     signals.statement_added.send(
         current_app._get_current_object(),
         issue_id=issue.id,
         statement_id=statement.id,
-        visible=visible,
+        visible=is_visible_to_citizens(statement, issue),
     )
-    return statement
 
 
 def _duplicate() -> AgoraError:

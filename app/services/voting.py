@@ -102,13 +102,18 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
 
 
 def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
-    """Store a checked vote in one transaction, then send `vote_cast`."""
+    """Write a checked vote and its event (the caller commits, then calls ``announce_vote``)."""
     try:
         result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
     except IntegrityError:
         # A concurrent first vote by the same participant won the insert; ours becomes a change.
         db.session.rollback()
         result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
+    return result
+
+
+def announce_vote(ballot: Ballot, participant_id: int, result: VoteResult) -> None:
+    """Send `vote_cast` for a committed vote (the live map and counts; notification only)."""
     signals.vote_cast.send(
         current_app._get_current_object(),
         issue_id=ballot.issue_id,
@@ -118,7 +123,6 @@ def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
         vote_event_id=result.event_id,
         changed=result.outcome is not VoteOutcome.UNCHANGED,
     )
-    return result
 
 
 def _statement_id(raw: object) -> int:
@@ -133,7 +137,7 @@ def _statement_not_found() -> AgoraError:
 
 
 def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: VoteValue) -> VoteResult:
-    """Store the vote and its event, and commit.
+    """Store the vote and its event (not committed).
 
     Plain SQL statements rather than ORM objects, as in ``check_vote``: the unit of work (build
     objects, flush, expire them on commit) is not needed for two rows whose values we know.
@@ -155,7 +159,6 @@ def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: Vo
         db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
         outcome, updated_at = VoteOutcome.CHANGED, now
     event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
-    db.session.commit()
     return VoteResult(
         vote=CurrentVote(statement_id=statement_id, value=int(value), updated_at=updated_at),
         event_id=event_id,
