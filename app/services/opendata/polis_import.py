@@ -88,7 +88,7 @@ def read_export(folder: Path) -> PolisExport:
 
 
 def import_export(export: PolisExport, *, slug: str, title: str, **issue_fields: object) -> ImportSummary:
-    """Create the issue, participants, statements, vote events and current votes; commit once."""
+    """Create the issue, participants, statements, vote events and current votes (the caller commits)."""
     issue = Issue(
         slug=slug,
         title=title,
@@ -152,7 +152,6 @@ def import_export(export: PolisExport, *, slug: str, title: str, **issue_fields:
     ]
     _bulk_insert(VoteEvent, event_rows)
     _bulk_insert(Vote, vote_rows)
-    db.session.commit()
     return ImportSummary(
         issue_id=issue.id,
         statements=len(statement_rows),
