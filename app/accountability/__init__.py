@@ -1,7 +1,7 @@
 """Public accountability: ministry responses across issues, following issues by email, feeds.
 
 What must happen with a change happens in its transaction: a stage change opens the response it
-makes due and queues the followers' emails (app/services/stages.py); publishing a response
+makes due and queues the followers' emails (app/services/process/stages.py); publishing a response
 queues theirs (app/ministry/views.py). The outbox sender runs as a background service.
 """
 
@@ -19,14 +19,9 @@ from app.accountability import feed, following, responses  # noqa: E402,F401
 def init_app(app: Flask) -> None:
     from app.services.accountability.mail_sender import OutboxSender
     from app.services.accountability.responses import responses_for_issue
-    from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
     from app.services.permissions import can_publish_response
 
     app.register_blueprint(bp)
     background.register(app, OutboxSender())
     app.add_template_global(responses_for_issue, "issue_ministry_responses")
     app.add_template_global(can_publish_response, "can_publish_response")
-    app.add_template_global(group_label, "group_label")
-    app.add_template_filter(lambda ids: ", ".join(group_label(i) for i in ids or ()), "group_labels")
-    app.add_template_global(KIND_LABELS, "response_kind_labels")
-    app.add_template_global(VERDICT_LABELS, "verdict_labels")
