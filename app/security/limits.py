@@ -11,6 +11,7 @@ lone surrogates (which no database driver stores) are malformed JSON, a 400 like
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from flask import Flask, abort, request
@@ -57,6 +58,6 @@ def refuse_oversized_body() -> None:
 def init_app(app: Flask) -> None:
     """Call before CSRFProtect.init_app: its before_request parses the form."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is no limit at all
-        app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_CONTENT_LENGTH
+        app.config["MAX_CONTENT_LENGTH"] = int(os.environ.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_CONTENT_LENGTH)
     app.json = LimitedJSONProvider(app)
     app.before_request(refuse_oversized_body)

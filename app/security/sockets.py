@@ -19,6 +19,7 @@ send events fast enough to take every database connection. So:
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -155,16 +156,22 @@ def _forget_issue(sender: Flask, issue_id: int, **_: Any) -> None:
         cache.forget(issue_id)
 
 
+def _env(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
 def init_app(app: Flask) -> None:
     from app import signals
 
     # Module-level receivers (connecting again is a no-op); each finds its app's cache.
     for signal in (signals.vote_cast, signals.statement_added, signals.statement_moderated):
         signal.connect(_forget_issue)
-    app.config.setdefault("SOCKETIO_EVENT_RATE", 2.0)
-    app.config.setdefault("SOCKETIO_EVENT_BURST", 10)
-    app.config.setdefault("SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS", 20)
-    app.config.setdefault("SOCKETIO_JOIN_CACHE_SECONDS", 1.0)
+    # Behind a reverse proxy the address is the client's only once ProxyFix trusts the proxy;
+    # until then every client shares the proxy's address, and this limit must be raised.
+    app.config.setdefault("SOCKETIO_EVENT_RATE", _env("SOCKETIO_EVENT_RATE", 2.0))
+    app.config.setdefault("SOCKETIO_EVENT_BURST", int(_env("SOCKETIO_EVENT_BURST", 10)))
+    app.config.setdefault("SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS", int(_env("SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS", 20)))
+    app.config.setdefault("SOCKETIO_JOIN_CACHE_SECONDS", _env("SOCKETIO_JOIN_CACHE_SECONDS", 1.0))
     app.extensions[EXTENSION_KEY] = SocketGuard(
         rate=float(app.config["SOCKETIO_EVENT_RATE"]),
         burst=int(app.config["SOCKETIO_EVENT_BURST"]),

@@ -17,7 +17,7 @@ def test_feed_with_control_characters_in_stored_text(app, auth, client):
     with app.app_context():
         issue = db.session.get(Issue, issue_id)
         issue.title = "Night\x07 buses\x1b[31m\u2028and \ufffe more"  # as an import or an old row could hold
-        issue.steward_agency = "交通部\x00"
+        issue.steward_agency = "交通部\x01"  # (PostgreSQL cannot store NUL at all)
         db.session.commit()
     open_stage(auth, slug, "inform")
     response = client.get(f"/issues/{slug}/feed.atom")
