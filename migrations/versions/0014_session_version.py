@@ -1,14 +1,14 @@
 """session version: logging out ends every session of the user (issue 14)
 
 Revision ID: 0014_session_version
-Revises: 0003_responses
+Revises: 0013_integrations
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_session_version"
-down_revision = "0003_responses"
+down_revision = "0013_integrations"
 branch_labels = None
 depends_on = None
 
