@@ -20,6 +20,9 @@ from ._types import (
     Repness,
     VoteTable,
 )
+from .decomposition import PolisPCA
+from .history import opinion_map_with_history
+from .kmeans import PolisKMeans
 from .pipeline import compute_opinion_map
 from .replay import replay_conversation
 
@@ -28,8 +31,11 @@ __all__ = [
     "ConsensusStatement",
     "Group",
     "OpinionMap",
+    "PolisKMeans",
+    "PolisPCA",
     "Repness",
     "VoteTable",
     "compute_opinion_map",
+    "opinion_map_with_history",
     "replay_conversation",
 ]
