@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from issue_factory import count, make_issue, make_participant, make_statement, make_vote
-
 from app.models import ModerationMode, ModerationStatus, Participant, Stage
+from tests.support.issues import count, make_issue, make_participant, make_statement, make_vote
 
 
 def test_session_creates_one_participant_per_cookie(app, client):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from issue_factory import count, make_issue, make_statement
 
 from app import signals
 from app.extensions import db
 from app.models import ModerationMode, ModerationStatus, Role, Statement
+from tests.support.issues import count, make_issue, make_statement
 
 ZH = {"Accept-Language": "zh-TW"}
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from issue_factory import count, make_issue, make_statement
 from sqlalchemy import event, select
 
 from app import signals
 from app.extensions import db
 from app.models import ModerationMode, ModerationStatus, Vote, VoteEvent
+from tests.support.issues import count, make_issue, make_statement
 
 ZH = {"Accept-Language": "zh-TW"}
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -26,6 +24,8 @@ from click.testing import CliRunner
 
 from app.cli import main as agora_cli
 from app.config import PROJECT_ROOT
+from tests.support.network import free_port, wait_until_answering
+from tests.support.waiting import eventually
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 CONFIG_SOURCE = (PROJECT_ROOT / "app" / "config.py").read_text()
@@ -56,23 +56,6 @@ def test_compose_commands_are_agora_commands(service):
     # --help parses the whole command line without running it: unknown commands or options fail.
     result = CliRunner().invoke(agora_cli, [*command[1:], "--help"], env={"FLASK_APP": ""})
     assert result.exit_code == 0, result.output
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not come up")
 
 
 @pytest.fixture
@@ -119,7 +102,7 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
     env, processes = scale_out_environment
     subprocess.run(_agora("db", "upgrade"), env=env, check=True, capture_output=True, timeout=120)
     created = subprocess.run(
-        [sys.executable, "-c", "from tests.app.deployment_seed import seed; print(seed())"],
+        [sys.executable, "-c", "from tests.support.deployment_seed import seed; print(seed())"],
         env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
         check=True,
         capture_output=True,
@@ -129,7 +112,7 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
     issue_id, statement_ids = created.stdout.strip().splitlines()[-1].split(":")
     statement_ids = [int(s) for s in statement_ids.split(",")]
 
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     for port in ports:
         processes.append(
             subprocess.Popen(
@@ -137,9 +120,8 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
             )
         )
     processes.append(subprocess.Popen(_agora("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    deadline = time.monotonic() + 60
     for port in ports:
-        _wait_for(f"http://127.0.0.1:{port}/healthz", deadline)
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", 60)
 
     # A listener on web process B.
     received: list[dict] = []
@@ -165,10 +147,14 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
             assert response.status_code == 201, response.text
             watermark = max(watermark, response.json()["vote_event_id"])
 
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not any(m.get("watermark", 0) >= watermark for m in received):
-        time.sleep(0.1)
-    listener.disconnect()
+    try:
+        eventually(
+            lambda: any(m.get("watermark", 0) >= watermark for m in received),
+            timeout=20,
+            message="the worker's map never reached the listener on the other web process",
+        )
+    finally:
+        listener.disconnect()
     latest = max(received, key=lambda m: m["tick"])
-    assert latest["watermark"] >= watermark, "the worker's map never reached the listener on the other web process"
+    assert latest["watermark"] >= watermark
     assert latest["tick"] >= 1

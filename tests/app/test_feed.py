@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from app.models import Role
-from tests.app.response_helpers import (
+from tests.support.ministry import (
     AGENCY,
     full_answers,
     open_stage,

@@ -4,8 +4,6 @@ real SMTP server (aiosmtpd on a free loopback port)."""
 from __future__ import annotations
 
 import re
-import socket
-import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,8 +17,8 @@ from app.extensions import db
 from app.models import Issue, IssueFollower, OutboxEmail, Role
 from app.services import outbox
 from app.services.outbox_worker import OutboxSender
-from tests.app.issue_factory import count, make_issue
-from tests.app.response_helpers import (
+from tests.support.issues import count, make_issue
+from tests.support.ministry import (
     AGENCY,
     full_answers,
     open_stage,
@@ -28,6 +26,8 @@ from tests.app.response_helpers import (
     speak_english,
     the_response,
 )
+from tests.support.network import free_port
+from tests.support.waiting import eventually
 
 START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
 
@@ -35,12 +35,6 @@ START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def english(client):
     speak_english(client)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
@@ -298,9 +292,7 @@ def test_send_mail_command_and_background_sender(app, runner, inbox):
         with app.app_context():
             outbox.enqueue(dedupe_key="bg", to="bg@example.org", subject="By the worker", text_body="2")
             db.session.commit()
-        deadline = time.monotonic() + 5
-        while not inbox.to("bg@example.org") and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: inbox.to("bg@example.org"), timeout=5)
     finally:
         sender.stop()
     assert len(inbox.to("bg@example.org")) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
-from issue_factory import make_issue, make_participant, make_statement
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from app.models import (
     VoteValue,
 )
 from app.services.statements import normalize_statement
+from tests.support.issues import make_issue, make_participant, make_statement
 
 
 def test_issue_defaults(app):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from app import background, create_app
 from app.extensions import db
 from app.models import ModerationMode, ModerationStatus, OpinionSnapshot, VoteEvent
 from app.services import opinion_map
-from tests.app.issue_factory import make_issue, make_participant, make_statement, make_vote
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
+from tests.support.opinion_data import make_blocs
+from tests.support.waiting import eventually
 
 
 def snapshots(app, issue_id: int) -> list[OpinionSnapshot]:
@@ -29,16 +29,6 @@ def snapshots(app, issue_id: int) -> list[OpinionSnapshot]:
 def recompute(app, issue_id: int):
     with app.app_context():
         return opinion_map.recompute(issue_id)
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def test_recompute_persists_a_snapshot_with_groups(app):
@@ -126,7 +116,7 @@ def test_restart_resumes_from_the_stored_snapshot(app, app_config):
     restarted = create_app({**app_config, "BACKGROUND_WORKERS": True})
     background.start(restarted)  # the embedded default: the recompute runs in a child process
     try:
-        wait_for(lambda: len(snapshots(restarted, issue_id)) >= 2)
+        eventually(lambda: len(snapshots(restarted, issue_id)) >= 2)
     finally:
         background.stop(restarted)
         with restarted.app_context():

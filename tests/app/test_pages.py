@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from issue_factory import count, make_issue, make_statement
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ModerationMode, ModerationStatus, Stage, Statement, Vote, VoteEvent
+from tests.support.issues import count, make_issue, make_statement
 
 EN = {"Accept-Language": "en"}
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from issue_factory import count
 from sqlalchemy import func, select
 
 from app.commands.demo import DEMO_FOLDER
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Participant, Statement, Vote, VoteEvent
+from tests.support.issues import count
 
 DEMO = Path(DEMO_FOLDER)
 OPENDATA = Path(__file__).resolve().parent.parent / "data" / "polis-opendata"

@@ -16,8 +16,8 @@ from app.services.recompute import (
     RedisDirtyIssues,
     scheduler_of,
 )
-from tests.app.issue_factory import make_issue
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue
+from tests.support.opinion_data import make_blocs
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

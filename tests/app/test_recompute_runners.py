@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from app import create_app
 from app.extensions import db
@@ -15,21 +14,12 @@ from app.models import OpinionSnapshot
 from app.services import opinion_map
 from app.services.recompute import scheduler_of
 from app.services.recompute_runners import ChildProcessRunner, can_run_in_child, recompute_here
-from tests.app.issue_factory import make_issue
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue
+from tests.support.opinion_data import make_blocs
+from tests.support.processes import exists
+from tests.support.waiting import eventually
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _wait_until_dead(pid: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"process {pid} is still alive")
 
 
 def test_the_embedded_default_recomputes_in_a_child_process(app):
@@ -59,7 +49,7 @@ def test_a_dead_child_is_replaced_and_the_recompute_still_happens(app):
         assert runner(app, issue_id).view.tick == 1
         [child] = runner.child_pids()
         os.kill(child, signal.SIGKILL)
-        _wait_until_dead(child)
+        eventually(lambda: not exists(child), message=f"process {child} is still alive")
 
         assert runner(app, issue_id).view.tick == 2
         [replacement] = runner.child_pids()
@@ -103,4 +93,4 @@ def test_the_child_ends_when_the_web_process_is_killed(app, app_config):
             child = int(web.stdout.readline())
         finally:
             web.kill()  # SIGKILL: no clean-up code of the web process runs
-    _wait_until_dead(child)
+    eventually(lambda: not exists(child), message=f"process {child} is still alive")

@@ -21,8 +21,8 @@ from app.models import (
     ResponsePoint,
     Role,
 )
-from tests.app.issue_factory import count, make_issue, make_participant, make_statement, make_vote
-from tests.app.response_helpers import (
+from tests.support.issues import count, make_issue, make_participant, make_statement, make_vote
+from tests.support.ministry import (
     AGENCY,
     full_answers,
     open_stage,

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import Issue, ModerationMode, ModerationStatus
 from app.services import opinion_map
 from app.services.routing import META_PRIORITY, choose_next_statement
-from tests.app.issue_factory import make_issue, make_participant, make_statement, make_vote
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue, make_participant, make_statement, make_vote
+from tests.support.opinion_data import make_blocs
 
 DRAWS = 1000
 

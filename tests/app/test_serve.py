@@ -10,53 +10,24 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from app.config import PROJECT_ROOT
-from tests.app.issue_factory import make_issue
-from tests.app.live_clients import Citizen, Listener
-from tests.app.opinion_data import make_blocs
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every running process below ``pid``, from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
+from tests.support.issues import make_issue
+from tests.support.live_clients import Citizen, Listener
+from tests.support.network import free_port, wait_until_answering
+from tests.support.opinion_data import make_blocs
+from tests.support.processes import descendants, running
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
 def served(app, app_config, tmp_path):
     """`agora serve` on a free port, on the test database, in the embedded default."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": str(app_config["SQLALCHEMY_DATABASE_URI"]),
@@ -75,16 +46,7 @@ def served(app, app_config, tmp_path):
         stderr=subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        assert process.poll() is None, f"agora serve exited with {process.returncode}"
-        assert time.monotonic() < deadline, "agora serve did not answer within 60 s"
-        time.sleep(0.2)
+    wait_until_answering(f"{base_url}/healthz", 60, alive=lambda: process.poll() is None)
     yield process, base_url
     if process.poll() is None:
         process.kill()
@@ -95,7 +57,7 @@ def test_connections_are_kept_for_the_next_request(served):
     _, base_url = served
     connection = http.client.HTTPConnection("127.0.0.1", int(base_url.rsplit(":", 1)[1]), timeout=5)
     try:
-        for _ in range(3):  # one connection, three requests (Werkzeug's server closed it after one)
+        for _ in range(3):  # one connection, three requests (Werkzeug's development server closes it after one)
             connection.request("GET", "/healthz")
             response = connection.getresponse()
             assert response.status == 200 and response.read()
@@ -123,11 +85,8 @@ def test_votes_reach_the_live_map_and_sigterm_stops_everything(app, served):
     finally:
         listener.close()
 
-    started = _descendants(process.pid)
+    started = descendants(process.pid)
     assert len(started) >= 2  # gunicorn's worker and, below it, the clustering child's processes
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_running(pid) for pid in started):
-        time.sleep(0.1)
-    assert not [pid for pid in started if _running(pid)]
+    eventually(lambda: not any(running(pid) for pid in started), timeout=10)

@@ -1,4 +1,12 @@
-"""The live opinion map over real Socket.IO clients, against a live server with its worker on."""
+"""The live opinion map over Socket.IO.
+
+The handlers are tested through Flask-SocketIO's test client, which shares the Flask test client's
+session; the end-to-end tests use real clients (HTTP and websocket) against a live server with its
+worker on.
+
+A test that something does *not* arrive sends a sentinel after it and checks that the unwanted
+event did not come before the sentinel: events reach one client in the order they were sent.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,33 @@ import time
 
 import pytest
 
-from app.extensions import db
+from app.extensions import db, socketio
 from app.models import Issue, ModerationMode, ModerationStatus
 from app.services.moderation import moderate
-from tests.app.issue_factory import make_issue, make_statement
-from tests.app.live_clients import Citizen, Listener
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue, make_statement
+from tests.support.live_clients import Citizen, Listener
+from tests.support.opinion_data import make_blocs
+
+
+def names(received: list[dict]) -> list[str]:
+    return [event["name"] for event in received]
+
+
+def payloads(received: list[dict], name: str) -> list:
+    return [event["args"][0] for event in received if event["name"] == name]
+
+
+@pytest.fixture
+def viewer(app, client):
+    """A Socket.IO test client of ``app`` with the ``client`` fixture's cookies."""
+    socket = socketio.test_client(app, flask_test_client=client)
+    yield socket
+    if socket.is_connected():
+        socket.disconnect()
+
+
+def join(socket, issue_id):
+    return socket.emit("join_issue", {"issue_id": issue_id}, callback=True)
 
 
 @pytest.fixture
@@ -91,43 +120,44 @@ def test_fewer_than_seven_votes_is_explained(live_server, listeners):
     assert you == {"on_map": False, "reason": "fewer_than_7_votes", "votes": 3, "needed": 7}
 
 
-def test_statement_added_respects_moderation(live_server, listeners):
-    app = live_server.app
+def test_statement_added_respects_moderation(app, make_api, viewer):
     lazy = make_issue(app, moderation_mode=ModerationMode.LAZY)
     strict = make_issue(app, moderation_mode=ModerationMode.STRICT)
-    citizen = Citizen(live_server.url)
-    viewer = listeners()
-    viewer.join(lazy)
-    viewer.join(strict)
+    citizen = make_api()
+    join(viewer, lazy)
+    join(viewer, strict)
+    viewer.get_received()
 
     shown = citizen.post(f"/api/v1/issues/{lazy}/statements", {"text": "Shown at once <script>"})
     hidden = citizen.post(f"/api/v1/issues/{strict}/statements", {"text": "Waits for a moderator"})
-    assert shown.status_code == hidden.status_code == 201
+    sentinel = citizen.post(f"/api/v1/issues/{lazy}/statements", {"text": "The sentinel"})
+    assert shown.status_code == hidden.status_code == sentinel.status_code == 201
 
-    added = viewer.wait_for("statement_added", lambda m: m["issue_id"] == lazy)
-    assert added["statement"]["text"] == "Shown at once <script>"  # raw; the page escapes it
-    time.sleep(0.5)
-    assert [m for m in viewer.received("statement_added") if m["issue_id"] == strict] == []
+    added = payloads(viewer.get_received(), "statement_added")
+    assert [m["statement"]["id"] for m in added] == [shown.get_json()["id"], sentinel.get_json()["id"]]
+    assert added[0]["issue_id"] == lazy
+    assert added[0]["statement"]["text"] == "Shown at once <script>"  # raw; the page escapes it
 
     # Accepting it later announces it then.
     with app.app_context():
-        moderate(db.session.get(Issue, strict), hidden.json()["id"], "accept", None)
-    accepted = viewer.wait_for("statement_added", lambda m: m["issue_id"] == strict)
-    assert accepted["statement"]["id"] == hidden.json()["id"]
+        moderate(db.session.get(Issue, strict), hidden.get_json()["id"], "accept", None)
+    [accepted] = payloads(viewer.get_received(), "statement_added")
+    assert accepted["issue_id"] == strict
+    assert accepted["statement"]["id"] == hidden.get_json()["id"]
 
 
-def test_rejecting_a_statement_hides_it_live(live_server, listeners):
-    app = live_server.app
+def test_rejecting_a_statement_hides_it_live(app, viewer):
     issue_id = make_issue(app)
     statement_id = make_statement(app, issue_id, "Soon rejected", status=ModerationStatus.UNMODERATED)
-    viewer = listeners()
-    viewer.join(issue_id)
+    join(viewer, issue_id)
     with app.app_context():
         moderate(db.session.get(Issue, issue_id), statement_id, "reject", None)
-    assert viewer.wait_for("statement_hidden") == {
-        "issue_id": issue_id,
-        "statement_id": statement_id,
-    }
+    assert payloads(viewer.get_received(), "statement_hidden") == [
+        {
+            "issue_id": issue_id,
+            "statement_id": statement_id,
+        }
+    ]
 
 
 def test_vote_counts_are_pushed_and_coalesced(live_server, listeners):
@@ -152,19 +182,21 @@ def test_vote_counts_are_pushed_and_coalesced(live_server, listeners):
     assert len(viewer.received("vote_counts")) <= elapsed / 0.5 + 3
 
 
-def test_join_refuses_unknown_or_malformed_issues(live_server, listeners):
-    viewer = listeners()
-    assert viewer.join(999_999)["error"]["code"] == "issue_not_found"
-    assert viewer.join("not a number")["error"]["code"] == "issue_invalid"
-    assert viewer.client.call("join_issue", None, timeout=5)["error"]["code"] == "issue_invalid"
-    assert viewer.received("opinion_map") == []
+def test_join_refuses_unknown_or_malformed_issues(viewer):
+    assert join(viewer, 999_999)["error"]["code"] == "issue_not_found"
+    assert join(viewer, "not a number")["error"]["code"] == "issue_invalid"
+    assert viewer.emit("join_issue", None, callback=True)["error"]["code"] == "issue_invalid"
+    assert "opinion_map" not in names(viewer.get_received())
 
 
 def test_leave_issue_stops_the_updates(live_server, listeners):
     issue_id = make_issue(live_server.app)
+    elsewhere = make_issue(live_server.app)
     blocs = make_blocs(live_server.app, issue_id, per_bloc=5)
     viewer = listeners()
+    witness = listeners()  # stays in the room and sees what the viewer would have
     viewer.join(issue_id)
+    witness.join(issue_id)
     viewer.wait_for("opinion_map", lambda m: m["tick"] >= 1)
     assert viewer.client.call("leave_issue", {"issue_id": issue_id}, timeout=5) == {
         "ok": True,
@@ -172,9 +204,14 @@ def test_leave_issue_stops_the_updates(live_server, listeners):
     }
     seen = len(viewer.events)
     citizen = Citizen(live_server.url)
-    citizen.vote(issue_id, blocs.statement_ids[0], "agree")
-    time.sleep(1.0)
-    assert viewer.events[seen:] == []
+    event_id = citizen.vote(issue_id, blocs.statement_ids[0], "agree")
+    witness.wait_for("opinion_map", lambda m: m["watermark"] >= event_id)
+    witness.wait_for("vote_counts", lambda m: m["votes"] == 10 * 10 + 1)
+
+    # The sentinel: joining another issue sends its map, after anything the room had sent.
+    viewer.join(elsewhere)
+    viewer.wait_for("vote_counts", lambda m: m["issue_id"] == elsewhere)
+    assert [(name, data) for name, data in viewer.events[seen:] if data["issue_id"] != elsewhere] == []
 
 
 def test_a_join_that_runs_after_its_client_hung_up_changes_nothing(app):

@@ -11,7 +11,7 @@ from app.errors import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER, ActivityLog, Issue, IssueStage, Stage, Statement, Vote
 from app.services import stages
-from tests.app.issue_factory import make_statement
+from tests.support.issues import make_statement
 
 
 @pytest.fixture

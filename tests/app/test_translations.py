@@ -16,9 +16,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
-from issue_factory import make_issue
 
 from app.models import Stage
+from tests.support.issues import make_issue
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "app" / "translations" / "zh_Hant_TW" / "LC_MESSAGES" / "messages.po"

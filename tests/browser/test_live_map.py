@@ -8,8 +8,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Issue
-from tests.app.issue_factory import make_issue
-from tests.app.opinion_data import make_blocs
+from tests.support.issues import make_issue
+from tests.support.opinion_data import make_blocs
 
 pytestmark = pytest.mark.browser
 

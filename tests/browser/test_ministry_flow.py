@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Role, User
 from app.services.passwords import hash_password
-from tests.app.response_helpers import AGENCY, setup_issue
+from tests.support.ministry import AGENCY, setup_issue
 
 pytestmark = pytest.mark.browser
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
-from issue_factory import count, make_issue, make_statement  # noqa: E402
-
-from app.models import Stage, VoteEvent  # noqa: E402
+from app.models import Stage, VoteEvent
+from tests.support.issues import count, make_issue, make_statement
 
 pytestmark = pytest.mark.browser
 

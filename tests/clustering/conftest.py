@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from polis_data import FIXTURES, load_fixture
 
 from clustering.cli import Conversation
+from tests.support.polis_data import FIXTURES, load_fixture
 
 
 @pytest.fixture(params=FIXTURES, scope="module")

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from polis_data import OPENDATA, POLIS_MATH, load_fixture
 
 from clustering.cli import main
+from tests.support.polis_data import OPENDATA, POLIS_MATH, load_fixture
 
 
 def test_json_on_api_fixture(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from polis_data import OPENDATA
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from clustering import compute_opinion_map
 from clustering.cli import load
+from tests.support.polis_data import OPENDATA
 
 # name -> (expected k, minimum ARI against pol.is's group-id)
 LEVELS = {

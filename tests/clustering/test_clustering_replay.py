@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from polis_data import OPENDATA
 from sklearn.metrics import adjusted_rand_score
 
 from clustering import VoteTable, compute_opinion_map
 from clustering.cli import load
 from clustering.replay import iter_replay, replay_conversation, tick_boundaries
+from tests.support.polis_data import OPENDATA
 
 
 def _toy(seed: int = 0, n: int = 60, m: int = 20) -> VoteTable:

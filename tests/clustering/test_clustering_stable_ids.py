@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from polis_data import OPENDATA, load_fixture
 
 from clustering import VoteTable, compute_opinion_map
 from clustering._cluster import match_group_ids
 from clustering.cli import load
+from tests.support.polis_data import OPENDATA, load_fixture
 
 
 def test_match_group_ids_follows_overlap() -> None:

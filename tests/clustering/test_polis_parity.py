@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from polis_data import blob_state, load_fixture
 
 from clustering import OpinionMap, compute_opinion_map
 from clustering.cli import Conversation
+from tests.support.polis_data import blob_state, load_fixture
 
 TOL = 1e-6
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Issue, MinistryResponse, OpinionSnapshot, ResponseKind, Role
 from app.services.opinion_map import empty_payload
-from tests.app.issue_factory import make_issue, make_statement
+from tests.support.issues import make_issue, make_statement
 
 AGENCY = "交通部"
 

@@ -1,8 +1,4 @@
-"""Real pol.is conversations copied into the repo, and loaders for them (clustering tests).
-
-A module of its own, not conftest.py: tests/app has a conftest too, and `from conftest import`
-would pick whichever pytest imported first.
-"""
+"""Real pol.is conversations copied into the repo, and loaders for them (clustering tests)."""
 
 from __future__ import annotations
 
@@ -12,9 +8,9 @@ from typing import Any
 
 from clustering.cli import Conversation, load
 
-HERE = Path(__file__).resolve().parent
-POLIS_MATH = HERE / "fixtures" / "polis-math"
-OPENDATA = HERE.parent / "data" / "polis-opendata"
+TESTS = Path(__file__).resolve().parents[1]
+POLIS_MATH = TESTS / "clustering" / "fixtures" / "polis-math"
+OPENDATA = TESTS / "data" / "polis-opendata"
 FIXTURES = [
     "below-100-ptpts",
     "25ptpt-3gp-no-strict-with-meta",

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from issue_factory import make_issue, make_statement  # noqa: E402
-
-from app import create_app  # noqa: E402
+from app import create_app
+from tests.support.issues import make_issue, make_statement
 
 
 def seed() -> str:
