@@ -196,16 +196,19 @@ def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array
 
 
 def lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
-    """The same Lloyd iteration for large point sets, with Hamerly's bounds.
+    """Lloyd's iteration for large 2-d point sets, with Hamerly's bounds.
 
     Each point keeps an upper bound on the distance to its centre and a lower bound on
-    the distance to any other; when centres move, only points whose bounds overlap are
-    reassigned, so late iterations touch few points.  The assignments equal plain
-    Lloyd's (up to exact ties).
+    the distance to any other.  A point keeps its centre while its upper bound is below
+    the lower bound or below half the distance from its centre to the nearest other
+    centre; otherwise its upper bound is tightened and, if still needed, the two nearest
+    centres are looked up (KD-tree).  Late iterations touch few points.  The assignments
+    are plain Lloyd's (up to exact ties).
     """
     ids, centers = cl.ids, cl.centers
     prev_labels, prev_ids = cl.labels, cl.ids
     labels, upper, lower = _query2(points, centers)
+    it = 0
     for it in range(max_iters + 1):
         new_centers, _ = _weighted_centers(points, w, labels, len(ids))
         counts = np.bincount(labels, minlength=len(ids))
@@ -217,11 +220,22 @@ def lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -
         if (len(ids) == len(prev_ids) and np.array_equal(labels, prev_labels)) or it == max_iters:
             break
         prev_labels, prev_ids = labels.copy(), ids
-        delta = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        dx = new_centers - centers
+        delta = np.sqrt(dx[:, 0] * dx[:, 0] + dx[:, 1] * dx[:, 1])
         centers = new_centers
         upper += delta[labels]
-        lower -= delta.max()
-        cand = np.flatnonzero(upper >= lower)
+        if len(delta) > 1:
+            top = int(np.argmax(delta))
+            second = float(np.max(np.delete(delta, top)))
+            lower -= np.where(labels == top, second, delta[top])
+        cc = np.sqrt(_sq_dists(centers, centers))
+        np.fill_diagonal(cc, np.inf)
+        bound = np.maximum(0.5 * cc.min(axis=1)[labels], lower)
+        cand = np.flatnonzero(upper > bound)
+        if len(cand):
+            d = points[cand] - centers[labels[cand]]
+            upper[cand] = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+            cand = cand[upper[cand] > bound[cand]]
         if len(cand):
             lab, up, lo = _query2(points[cand], centers)
             labels[cand], upper[cand], lower[cand] = lab, up, lo

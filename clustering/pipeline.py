@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec
 
 import numpy as np
+import sklearn
 from threadpoolctl import ThreadpoolController
 
 from ._cluster import (
@@ -30,6 +31,8 @@ from ._cluster import (
     BASE_K,
     GROUP_ITERS,
     Clustering,
+    clean_start,
+    init_clusters,
     distinct_count,
     match_group_ids,
     max_k_for,
@@ -46,7 +49,7 @@ from ._stats import (
     representative_statements,
 )
 from ._types import Array1D, Consensus, Group, IntArray, OpinionMap, State, VoteTable
-from .kmeans import PolisKMeans, polis_silhouette
+from .kmeans import lloyd, polis_silhouette
 
 STATE_VERSION = 1
 
@@ -92,10 +95,12 @@ def _single_threaded_when_small(fn: Callable[P, OpinionMap]) -> Callable[P, Opin
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> OpinionMap:
         votes = args[0] if args else kwargs["votes"]
-        if len(votes) <= SINGLE_THREAD_MAX_VOTES:  # type: ignore[arg-type]
-            with _THREADS.limit(limits=1):
-                return fn(*args, **kwargs)
-        return fn(*args, **kwargs)
+        # Inputs are validated here once; scikit-learn need not re-check every call.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            if len(votes) <= SINGLE_THREAD_MAX_VOTES:  # type: ignore[arg-type]
+                with _THREADS.limit(limits=1):
+                    return fn(*args, **kwargs)
+            return fn(*args, **kwargs)
 
     return run
 
@@ -219,11 +224,9 @@ def compute_opinion_map(
     k = len(group_ids)
 
     # --- tallies, repness, consensus, GAC, priorities -------------------------------
-    agree, disagree, seen = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
+    agree, disagree, seen, (ta, td, ts) = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
     reps = representative_statements(agree, disagree, seen, sids, matrix.excluded) if k else []
-    all_rows = np.zeros(n, dtype=np.int64)
-    ta, td, ts = group_counts(matrix.rows, matrix.cols, matrix.values, all_rows, 1, m)
-    cons_agree, cons_disagree = consensus_statements(ta[0], td[0], ts[0], sids, matrix.excluded)
+    cons_agree, cons_disagree = consensus_statements(ta, td, ts, sids, matrix.excluded)
     gac = group_aware_consensus(agree, seen) if k else np.zeros(0)
 
     # Priorities over every statement; unvoted ones have no tallies and no extremity.
@@ -319,9 +322,14 @@ def _kmeans(
     max_iter: int,
     random_state: int | None,
 ) -> Clustering:
-    est = PolisKMeans(k, max_iter=max_iter, random_state=random_state)
-    ids, labels = last if last is not None else (None, None)
-    return est.fit(points, sample_weight=weights, previous_ids=ids, previous_labels=labels).as_clustering()
+    """:class:`~clustering.kmeans.PolisKMeans` without its input validation (the points
+    are ours): pol.is's start, then scikit-learn's Lloyd."""
+    w = np.ones(len(points)) if weights is None else weights
+    if last is not None and len(last[0]):
+        start = clean_start(points, w, k, last[0], last[1])
+    else:
+        start = init_clusters(points, k)
+    return lloyd(points, w, start, max_iter, random_state)
 
 
 def _clustering_state(cl: Clustering, point_ids: IntArray) -> dict[str, Any]:

@@ -12,12 +12,12 @@ import json
 
 import numpy as np
 import pytest
-from polis_data import OPENDATA, POLIS_MATH
 from sklearn.metrics import adjusted_rand_score
 
 from clustering import VoteTable, compute_opinion_map, opinion_map_with_history
 from clustering.cli import load
 from clustering.history import base_history, history_ticks
+from tests.support.polis_data import OPENDATA, POLIS_MATH
 
 # name -> (pol.is k, our k, minimum ARI with pol.is's groups)
 OPENDATA_LEVELS = {
