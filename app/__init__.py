@@ -49,27 +49,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
 
-    from app import models  # noqa: F401  (register the mappers before anything queries)
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.console import bp as console_bp
-    from app.errors import bp as errors_bp
-    from app.ops import bp as ops_bp
-    from app.pages import bp as pages_bp
-    from app.process import bp as process_bp
+    # `models` registers the mappers before anything queries.
+    from app import accountability, api, auth, console, errors, ministry, models, ops, pages, process  # noqa: F401
 
-    app.register_blueprint(errors_bp)
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    from app import accountability
-    from app.ministry import bp as ministry_bp
-
-    app.register_blueprint(ministry_bp, url_prefix="/ministry")
+    app.register_blueprint(errors.bp)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(ministry.bp, url_prefix="/ministry")
     accountability.init_app(app)  # public responses, following, feeds; the outbox sender
-    app.register_blueprint(console_bp, url_prefix="/console")
-    app.register_blueprint(process_bp)
+    app.register_blueprint(console.bp, url_prefix="/console")
+    app.register_blueprint(process.bp)
 
     from app import cli, sockets, templating
 

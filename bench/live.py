@@ -62,7 +62,7 @@ SERVE_WITH_TICK_LOG = """
 import logging
 import sys
 logging.basicConfig(level=logging.WARNING, format="%(message)s")
-logging.getLogger("app.services.recompute").setLevel(logging.DEBUG)
+logging.getLogger("app.services.opinion.scheduler").setLevel(logging.DEBUG)
 from app.cli import main
 main(["serve", "--host", sys.argv[1], "--port", sys.argv[2]])
 """

@@ -41,36 +41,37 @@ def _react(app: Flask, what: str, work) -> None:
 
 
 def on_stage_changed(sender: Flask, *, issue_id: int, stage: str, changed_at: datetime, **_: object) -> None:
-    from app.services import following as following_service
-    from app.services import responses as responses_service
+    from app.services.accountability.following import notify_stage_changed
+    from app.services.accountability.responses import open_for_stage
 
     # First open the response (so the followers' email can give its deadline), then notify.
     _react(
         sender,
         "a stage change",
-        lambda: responses_service.open_for_stage(issue_id, stage, changed_at),
+        lambda: open_for_stage(issue_id, stage, changed_at),
     )
     _react(
         sender,
         "a stage change",
-        lambda: following_service.notify_stage_changed(issue_id, stage, changed_at),
+        lambda: notify_stage_changed(issue_id, stage, changed_at),
     )
 
 
 def on_response_published(sender: Flask, *, issue_id: int, response_id: int, **_: object) -> None:
-    from app.services import following as following_service
+    from app.services.accountability.following import notify_response_published
 
     _react(
         sender,
         "a published response",
-        lambda: following_service.notify_response_published(issue_id, response_id),
+        lambda: notify_response_published(issue_id, response_id),
     )
 
 
 def init_app(app: Flask) -> None:
-    from app.services.outbox_worker import OutboxSender
+    from app.services.accountability.mail_sender import OutboxSender
+    from app.services.accountability.responses import responses_for_issue
+    from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
     from app.services.permissions import can_publish_response
-    from app.services.responses import KIND_LABELS, VERDICT_LABELS, group_label, responses_for_issue
 
     app.register_blueprint(bp)
     # Module-level receivers: connecting again (another app in the same process) is a no-op.

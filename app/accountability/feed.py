@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 
 from app.accountability import bp
 from app.models import Issue, MinistryResponse
-from app.services import activity
+from app.services.accountability.responses import responses_for_issue
 from app.services.issues import get_issue_by_slug
+from app.services.labels import KIND_LABELS, stage_label
 from app.services.markdown import render_markdown
-from app.services.responses import KIND_LABELS, responses_for_issue
-from app.services.stage_labels import stage_label
+from app.services.process import activity
 from app.services.urls import public_url
 
 

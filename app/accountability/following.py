@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.accountability import bp
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import csrf, db, limiter
-from app.services import following
+from app.services.accountability import following
 from app.services.issues import get_issue_by_slug
 
 FOLLOW_LIMIT = "10 per hour"

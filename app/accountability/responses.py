@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.accountability import bp
-from app.services.deadlines import ResponseStatus
-from app.services.responses import list_responses, parse_status
+from app.models.deadlines import ResponseStatus
+from app.services.accountability.responses import list_responses, parse_status
 
 
 @bp.get("/responses")

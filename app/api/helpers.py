@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 
 
 def json_body() -> dict[str, Any]:

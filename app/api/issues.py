@@ -7,8 +7,8 @@ from flask import jsonify
 from app.api import bp
 from app.api.serializers import serialize_issue, serialize_statement
 from app.services.issues import counts_for, get_issue, issue_counts, list_issues
+from app.services.opinion.routing import choose_next_statement
 from app.services.participants import current_participant_id
-from app.services.routing import choose_next_statement
 
 
 @bp.get("/issues")

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from app.api import bp
 from app.services.issues import get_issue
-from app.services.opinion_map import map_for_viewer
+from app.services.opinion.latest_map import map_for_viewer
 from app.services.participants import current_participant_id
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.api import bp
+from app.api.serializers import serialize_response
 from app.models import utcnow
-from app.services.responses import as_json, list_responses, parse_status
+from app.services.accountability.responses import list_responses, parse_status
 
 
 @bp.get("/responses")
@@ -14,4 +15,4 @@ def responses():
     """``[{"issue_id", "kind", "due_at", "answered_at", "status", ...}]``; ``?status=`` filters."""
     status = parse_status(request.args.get("status"))
     now = utcnow()
-    return jsonify([as_json(response, now) for response in list_responses(status, now)])
+    return jsonify([serialize_response(response, now) for response in list_responses(status, now)])

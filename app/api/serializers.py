@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from app.models import Issue, Statement, Vote, VoteValue
+from app.models import Issue, MinistryResponse, Statement, Vote, VoteValue
 from app.services.issues import IssueCounts
+from app.services.labels import stage_label
 from app.services.markdown import render_markdown
-from app.services.stage_labels import stage_label
 from app.services.voting import CurrentVote
 
 
@@ -69,3 +70,21 @@ def serialize_stages(issue: Issue) -> list[dict[str, Any]]:
         }
         for stage in issue.stages
     ]
+
+
+def serialize_response(response: MinistryResponse, now: datetime | None = None) -> dict[str, object]:
+    """A ministry response, as the public list of responses shows it."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+    return {
+        "id": response.id,
+        "issue_id": response.issue_id,
+        "issue_slug": response.issue.slug,
+        "kind": response.kind.value,
+        "due_at": iso(response.due_at),
+        "original_due_at": iso(response.original_due_at),
+        "answered_at": iso(response.answered_at),
+        "status": response.status(now).value,
+    }

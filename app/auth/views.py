@@ -10,7 +10,7 @@ from flask_login import login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db, limiter
 from app.models import Role
 from app.services import accounts, passwords

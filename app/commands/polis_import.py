@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Issue
-from app.services.polis_import import PolisImportError, import_export, read_export
+from app.services.opendata.polis_import import PolisImportError, import_export, read_export
 
 
 def slugify(text: str) -> str:

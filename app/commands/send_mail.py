@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from app.services.outbox import send_due
+from app.services.accountability.outbox import send_due
 
 
 @click.command("send-mail")

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Role
 from app.services import accounts

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.services.recompute import scheduler_of
+from app.services.opinion.scheduler import scheduler_of
 
 
 @click.command("worker")

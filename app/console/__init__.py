@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app.auth.decorators import refuse_unless
 from app.models import Role
-from app.services.permissions import refuse_unless
-from app.services.stage_labels import stage_label
+from app.services.labels import stage_label
 
 bp = Blueprint("console", __name__)
 

@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from app.console import bp
-from app.console.forms import DecisionForm, OridForm, ResearchForm, TopicForm, to_local, to_utc
-from app.errors import AgoraError
+from app.console.forms import DecisionForm, OridForm, ResearchForm, TopicForm
+from app.exceptions import AgoraError
 from app.extensions import db
+from app.i18n import to_local, to_utc
 from app.models import DecisionOutcome, OridPart
-from app.services import decisions, discussion, moderation, orid, research
+from app.services import moderation
 from app.services.issues import get_issue_by_slug
 from app.services.permissions import current_user_id
+from app.services.process import decisions, discussion, orid, research
 
 
 def _committed(form, save, message: str, target: str):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,20 +22,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from app.models import DecisionOutcome, ModerationMode
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A datetime-local value means the display time zone (Asia/Taipei by default); store it in UTC."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).astimezone(UTC)
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    """The inverse of ``to_utc``, for filling a datetime-local input."""
-    if value is None:
-        return None
-    return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).replace(tzinfo=None)
 
 
 class StageForm(FlaskForm):

@@ -6,13 +6,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.console import bp
-from app.console.forms import IssueForm, to_local, to_utc
-from app.errors import AgoraError
+from app.console.forms import IssueForm
+from app.exceptions import AgoraError
 from app.extensions import db
+from app.i18n import to_local, to_utc
 from app.models import ModerationMode, Stage
-from app.services import issue_admin, participation, stages
+from app.services import issue_admin, statistics
 from app.services.issues import get_issue_by_slug, issue_counts, list_issues
 from app.services.permissions import current_user_id
+from app.services.process import stages
 
 
 @bp.get("/")
@@ -142,4 +144,4 @@ def open_stage(slug: str):
 def opinion_map(slug: str):
     """The live opinion map with participation statistics."""
     issue = get_issue_by_slug(slug)
-    return render_template("console/map.html", issue=issue, stats=participation.stats(issue))
+    return render_template("console/map.html", issue=issue, stats=statistics.stats(issue))

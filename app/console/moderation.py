@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 
 from app.console import bp
 from app.console.forms import SeedForm
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
-from app.services import activity, discussion, moderation
+from app.services import moderation
 from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
 from app.services.permissions import current_user_id
+from app.services.process import activity, discussion
 from app.services.statements import post_statement
 
 

@@ -7,6 +7,3 @@ from flask import Blueprint
 bp = Blueprint("errors", __name__)
 
 from app.errors import handlers  # noqa: E402,F401
-from app.errors.exceptions import AgoraError  # noqa: E402
-
-__all__ = ["AgoraError", "bp"]

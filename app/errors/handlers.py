@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import bp
-from app.errors.exceptions import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 
 

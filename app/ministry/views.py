@@ -11,19 +11,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import signals
-from app.errors import AgoraError
+from app.auth.decorators import require_role
+from app.exceptions import AgoraError
 from app.extensions import db
+from app.i18n import parse_local_datetime
 from app.ministry import bp
 from app.models import MinistryResponse, Role, Verdict
-from app.services.permissions import can_publish_response, require_role
-from app.services.responses import (
+from app.services.accountability.response_points import required_points
+from app.services.accountability.responses import (
     extend_response,
     get_response,
-    parse_local_datetime,
     publish_response,
-    required_points,
     responses_for_agency,
 )
+from app.services.permissions import can_publish_response
 
 
 def _answerable(response_id: int) -> MinistryResponse:

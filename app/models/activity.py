@@ -19,7 +19,7 @@ class ActivityLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(50))  # e.g. "stage_opened"; see app.services.activity
+    kind: Mapped[str] = mapped_column(String(50))  # e.g. "stage_opened"; see app.services.process.activity
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

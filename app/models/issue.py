@@ -43,7 +43,7 @@ class Issue(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on render
     steward_agency: Mapped[str] = mapped_column(String(200), default="")
     # Days the steward agency has to answer when `inform` opens, and for the final response
-    # when `response` opens (vTaiwan: 7 and 60); see app.services.deadlines.
+    # when `response` opens (vTaiwan: 7 and 60); see app.models.deadlines.
     inform_response_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     final_response_days: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     statement_max_length: Mapped[int] = mapped_column(Integer, default=280)

@@ -9,11 +9,11 @@ from sqlalchemy import JSON, Enum, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.deadlines import Badge, ResponseStatus, badge_at, status_at
 from app.models.issue import Issue
 from app.models.statement import Statement
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
-from app.services.deadlines import Badge, ResponseStatus, badge_at, status_at
 
 
 def _enum(cls: type[enum.Enum], length: int) -> Enum:

@@ -20,6 +20,14 @@ class ModerationStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class ModerationAction(enum.StrEnum):
+    """What a moderator does to a statement; recorded in the activity log."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    META = "meta"  # about the process, not the issue: shown, but left out of the opinion map
+
+
 class Statement(db.Model):
     __tablename__ = "statement"
     __table_args__ = (UniqueConstraint("issue_id", "normalized_text"),)

@@ -11,16 +11,16 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import limiter
 from app.models import Issue, VoteValue
 from app.pages import bp
-from app.services import stages
 from app.services.issues import counts_for, get_issue_by_slug, issue_counts, list_issues
+from app.services.labels import stage_label
+from app.services.opinion.routing import choose_next_statement
 from app.services.participants import current_participant_id, get_or_create_participant
+from app.services.process import stages
 from app.services.rate_limits import participant_key, statement_limit, vote_limit
-from app.services.routing import choose_next_statement
-from app.services.stage_labels import stage_label
 from app.services.statements import post_statement
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff
 from app.services.voting import VoteOutcome, check_vote, record_vote, votes_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.services.stage_labels import stage_label
+from app.services.labels import stage_label
 
 bp = Blueprint("process", __name__)
 

@@ -6,14 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db, limiter
 from app.models import OridPart
 from app.process import bp
-from app.services import activity, decisions, discussion, orid, research
 from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
 from app.services.permissions import is_facilitator
+from app.services.process import activity, decisions, discussion, orid, research
 from app.services.rate_limits import participant_key, statement_limit
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ModerationMode
-from app.services import activity
+from app.services.process import activity
 
 
 def _check_slug_free(slug: str, issue: Issue | None = None) -> None:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, Statement, Vote
 from app.services.visibility import citizen_visible_any_issue

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import enum
-
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import Issue, ModerationStatus, Statement
-from app.services import activity
-
-
-class ModerationAction(enum.StrEnum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    META = "meta"  # about the process, not the issue: shown, but left out of the opinion map
-
-
-ACTION_LABELS = {
-    ModerationAction.ACCEPT: _l("accepted"),
-    ModerationAction.REJECT: _l("rejected"),
-    ModerationAction.META: _l("marked as meta"),
-}
+from app.models import Issue, ModerationAction, ModerationStatus, Statement
+from app.services.process import activity
 
 
 def queue(issue: Issue) -> list[Statement]:

@@ -11,10 +11,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement
-from app.services import stages
+from app.services.process import stages
 from app.services.visibility import is_visible_to_citizens
 
 

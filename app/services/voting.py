@@ -12,11 +12,11 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueStage, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
-from app.services import stages
 from app.services.issues import issue_not_found
+from app.services.process import stages
 from app.services.visibility import status_visible_to_citizens, viewer_is_staff
 
 VOTE_LABELS = {value.label: value for value in VoteValue}

@@ -8,9 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the socket event handlers, the recompute scheduler and the broadcasters."""
     from app.extensions import socketio
-    from app.services import recompute
+    from app.services.opinion import scheduler
     from app.sockets import broadcast, issues
 
     issues.register(socketio)
-    recompute.init_app(app, publish=broadcast.publish_opinion_map)
+    scheduler.init_app(app, publish=broadcast.publish_opinion_map)
     broadcast.init_app(app)

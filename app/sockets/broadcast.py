@@ -17,10 +17,12 @@ from flask import Flask, current_app
 
 from app.extensions import db, socketio
 from app.models import Issue, Statement
-from app.services import issues as issue_service
-from app.services.opinion_map import Recomputed
-from app.services.recompute import scheduler_of
+from app.services.issues import counts_for
+from app.services.opinion.recompute import Recomputed
+from app.services.opinion.scheduler import scheduler_of
 from app.services.visibility import is_visible_to_citizens
+
+VIEWERS_KEY = "agora.viewers"
 
 
 def room(issue_id: int) -> str:
@@ -57,7 +59,9 @@ class Viewers:
             return dict(self._by_issue.get(issue_id, {}))
 
 
-viewers = Viewers()
+def viewers_of(app: Flask) -> Viewers:
+    """The viewers of this app's sockets (kept on ``app.extensions``)."""
+    return app.extensions.setdefault(VIEWERS_KEY, Viewers())
 
 
 def publish_opinion_map(update: Recomputed) -> None:
@@ -71,7 +75,7 @@ def publish_opinion_map(update: Recomputed) -> None:
     socketio.emit("opinion_map", {**view.payload, "you_follows": you_follows}, to=room(view.issue_id))
     if not you_follows:
         return
-    for sid, participant_id in viewers.of(view.issue_id).items():
+    for sid, participant_id in viewers_of(current_app).of(view.issue_id).items():
         if participant_id is None:
             continue
         you = view.you(participant_id, update.votes_by_participant.get(participant_id, 0))
@@ -128,7 +132,7 @@ class VoteCountsThrottle:
                 issue = db.session.get(Issue, issue_id)
                 if issue is None:
                     return
-                counts = issue_service.counts_for(issue).as_dict()
+                counts = counts_for(issue).as_dict()
             finally:
                 db.session.remove()
         socketio.emit("vote_counts", {"issue_id": issue_id, **counts}, to=room(issue_id))

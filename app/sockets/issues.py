@@ -20,14 +20,15 @@ from flask_babel import gettext as _
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy import exists, select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, Vote
 from app.services.issues import counts_for
-from app.services.opinion_map import latest_map, votes_of_participant
+from app.services.opinion.latest_map import latest_map
+from app.services.opinion.scheduler import scheduler_of
+from app.services.opinion.votes import votes_of_participant
 from app.services.participants import current_participant_id
-from app.services.recompute import scheduler_of
-from app.sockets.broadcast import room, viewers
+from app.sockets.broadcast import room, viewers_of
 
 
 def acknowledged(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -69,7 +70,7 @@ def join_issue(data: Any = None) -> dict[str, Any]:
         raise AgoraError(
             "disconnected", _("The connection was closed. Reload the page to follow the issue."), 410
         ) from gone
-    viewers.add(issue.id, request.sid, participant_id)
+    viewers_of(current_app).add(issue.id, request.sid, participant_id)
     view = latest_map(issue.id)
     if view.tick == 0 and db.session.scalar(select(exists().where(Vote.issue_id == issue.id))):
         # Votes but no map yet (e.g. just imported): the worker computes it; we never do here.
@@ -96,7 +97,7 @@ def leave_issue(data: Any = None) -> dict[str, Any]:
     """Stop following an issue."""
     issue = _issue_from(data)
     leave_room(room(issue.id))
-    viewers.remove(issue.id, request.sid)
+    viewers_of(current_app).remove(issue.id, request.sid)
     return {"ok": True, "issue_id": issue.id}
 
 
@@ -115,7 +116,7 @@ def where_am_i(data: Any = None) -> dict[str, Any]:
 
 
 def disconnect(reason: Any = None) -> None:
-    viewers.remove_everywhere(request.sid)
+    viewers_of(current_app).remove_everywhere(request.sid)
 
 
 def register(socketio: SocketIO) -> None:

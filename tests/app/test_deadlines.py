@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from app.models import utcnow
-from app.services.deadlines import (
+from app.models.deadlines import (
     Badge,
     BadgeKind,
     ResponseStatus,

@@ -8,22 +8,23 @@ process must reach a Socket.IO listener connected to the other, through the work
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
-import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 
 from app.cli import main as agora_cli
 from app.config import PROJECT_ROOT
+from tests.support.databases import create_database, drop_database_later
 from tests.support.network import free_port, wait_until_answering
 from tests.support.waiting import eventually
 
@@ -61,12 +62,7 @@ def test_compose_commands_are_agora_commands(service):
 @pytest.fixture
 def scale_out_environment(tmp_path: Path):
     """The compose environment, with the service hosts replaced by this machine's servers."""
-    admin = sa.create_engine(
-        POSTGRES_SERVER.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-    )
-    name = f"agora_compose_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    name = create_database(POSTGRES_SERVER, "agora_compose")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))}
     compose_env = {k: str(v) for k, v in COMPOSE["x-app-environment"].items()}
     compose_env.update(
@@ -81,26 +77,35 @@ def scale_out_environment(tmp_path: Path):
     env.update(compose_env)
     processes: list[subprocess.Popen] = []
     yield env, processes
+    # Each service runs in a process group of its own (gunicorn's workers, the clustering children):
+    # killing the group ends them all at once. A graceful stop is tested in test_serve.py.
     for process in processes:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
+            os.killpg(process.pid, signal.SIGKILL)
     for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        process.wait(timeout=10)
+    drop_database_later(POSTGRES_SERVER, name)
 
 
 def _agora(*args: str) -> list[str]:
     return [sys.executable, "-c", "from app.cli import main; main()", *args]
 
 
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+
+
 @pytest.mark.slow
 def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment):
     env, processes = scale_out_environment
     subprocess.run(_agora("db", "upgrade"), env=env, check=True, capture_output=True, timeout=120)
+    ports = [free_port(), free_port()]
+    for port in ports:
+        processes.append(_start(_agora("serve", "--port", str(port)), env))
+    processes.append(_start(_agora("worker"), env))
+    # Seeded while they start up: they read nothing of it before the listener joins.
     created = subprocess.run(
         [sys.executable, "-c", "from tests.support.deployment_seed import seed; print(seed())"],
         env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
@@ -112,14 +117,6 @@ def test_two_web_processes_and_a_worker_share_the_live_map(scale_out_environment
     issue_id, statement_ids = created.stdout.strip().splitlines()[-1].split(":")
     statement_ids = [int(s) for s in statement_ids.split(",")]
 
-    ports = [free_port(), free_port()]
-    for port in ports:
-        processes.append(
-            subprocess.Popen(
-                _agora("serve", "--port", str(port)), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-        )
-    processes.append(subprocess.Popen(_agora("worker"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     for port in ports:
         wait_until_answering(f"http://127.0.0.1:{port}/healthz", 60)
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Issue, IssueFollower, OutboxEmail, Role
-from app.services import outbox
-from app.services.outbox_worker import OutboxSender
+from app.services.accountability import outbox
+from app.services.accountability.mail_sender import OutboxSender
 from tests.support.issues import count, make_issue
 from tests.support.ministry import (
     AGENCY,
@@ -171,7 +171,7 @@ def test_the_same_notification_is_never_enqueued_twice(app, auth, clock):
     with app.app_context():
         db.session.add(IssueFollower(issue_id=issue_id, email="a@example.org", locale="en", confirmed_at=START))
         db.session.commit()
-        from app.services.following import notify_stage_changed
+        from app.services.accountability.following import notify_stage_changed
 
         assert notify_stage_changed(issue_id, "research", START) == 1
         assert notify_stage_changed(issue_id, "research", START) == 0  # a signal delivered again

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from tests.support.databases import create_database, drop_database_later, server
 
 
 @pytest.fixture
@@ -23,17 +22,11 @@ def empty_database_url(tmp_path):
     if not server_url.startswith("postgres"):
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    base = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"agora_migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    name = create_database(server_url, "agora_migrations")
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield server(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database_later(server_url, name)
 
 
 def test_upgrade_empty_database_to_head_matches_models_and_downgrades(empty_database_url, app_config):

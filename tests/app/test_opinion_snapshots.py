@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app import background, create_app
 from app.extensions import db
 from app.models import ModerationMode, ModerationStatus, OpinionSnapshot, VoteEvent
-from app.services import opinion_map
+from app.services.opinion import payload, recompute, votes
+from app.services.opinion.snapshots import SNAPSHOTS_KEPT, issues_needing_recompute
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 from tests.support.opinion_data import make_blocs
 from tests.support.waiting import eventually
@@ -26,16 +27,16 @@ def snapshots(app, issue_id: int) -> list[OpinionSnapshot]:
         return list(rows)
 
 
-def recompute(app, issue_id: int):
+def recompute_now(app, issue_id: int):
     with app.app_context():
-        return opinion_map.recompute(issue_id)
+        return recompute.recompute(issue_id)
 
 
 def test_recompute_persists_a_snapshot_with_groups(app):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
 
-    update = recompute(app, issue_id)
+    update = recompute_now(app, issue_id)
 
     [snapshot] = snapshots(app, issue_id)
     assert snapshot.tick == update.view.tick == 1
@@ -71,11 +72,11 @@ def test_recompute_persists_a_snapshot_with_groups(app):
 def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
-    first = recompute(app, issue_id)
+    first = recompute_now(app, issue_id)
     seen_states = []
-    real = opinion_map.compute_opinion_map
+    real = recompute.compute_opinion_map
     monkeypatch.setattr(
-        opinion_map,
+        recompute,
         "compute_opinion_map",
         lambda *a, **kw: seen_states.append(kw["previous_state"]) or real(*a, **kw),
     )
@@ -89,7 +90,7 @@ def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
             1 if statement_id in blocs.statement_ids[:4] else -1,
         )
 
-    second = recompute(app, issue_id)
+    second = recompute_now(app, issue_id)
 
     assert second.view.tick == 2
     assert seen_states == [snapshots(app, issue_id)[0].state["clustering"]]
@@ -101,7 +102,7 @@ def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
 def test_restart_resumes_from_the_stored_snapshot(app, app_config):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
-    first = recompute(app, issue_id)
+    first = recompute_now(app, issue_id)
     # Mark the stored state: its group ids become 40, 41, ... A warm start carries stored group
     # ids over to the groups that keep their members; a cold start would number them afresh.
     with app.app_context():
@@ -128,7 +129,7 @@ def test_restart_resumes_from_the_stored_snapshot(app, app_config):
     assert sorted(group["id"] for group in latest.result["groups"]) == [40 + i for i in first_ids]
     with app.app_context():
         assert latest.vote_event_watermark == db.session.scalar(select(db.func.max(VoteEvent.id)))
-        assert opinion_map.issues_needing_recompute() == []
+        assert issues_needing_recompute() == []
 
 
 def test_issues_needing_recompute_after_new_votes(app):
@@ -136,24 +137,24 @@ def test_issues_needing_recompute_after_new_votes(app):
     other_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
     with app.app_context():
-        assert opinion_map.issues_needing_recompute() == [issue_id]
-    recompute(app, issue_id)
+        assert issues_needing_recompute() == [issue_id]
+    recompute_now(app, issue_id)
     with app.app_context():
-        assert opinion_map.issues_needing_recompute() == []
+        assert issues_needing_recompute() == []
     statement_id = make_statement(app, other_id, "Elsewhere")
     make_vote(app, other_id, blocs.bloc_a[0], statement_id, -1)
     with app.app_context():
-        assert opinion_map.issues_needing_recompute() == [other_id]
+        assert issues_needing_recompute() == [other_id]
 
 
 def test_only_the_latest_snapshots_are_kept(app):
     issue_id = make_issue(app)
     make_blocs(app, issue_id, per_bloc=5)
-    for _ in range(opinion_map.SNAPSHOTS_KEPT + 3):
-        recompute(app, issue_id)
+    for _ in range(SNAPSHOTS_KEPT + 3):
+        recompute_now(app, issue_id)
     ticks = [s.tick for s in snapshots(app, issue_id)]
-    last = opinion_map.SNAPSHOTS_KEPT + 3
-    assert ticks == list(range(last - opinion_map.SNAPSHOTS_KEPT + 1, last + 1))
+    last = SNAPSHOTS_KEPT + 3
+    assert ticks == list(range(last - SNAPSHOTS_KEPT + 1, last + 1))
 
 
 def test_hidden_and_rejected_statements_never_show_their_text(app):
@@ -165,7 +166,7 @@ def test_hidden_and_rejected_statements_never_show_their_text(app):
         make_vote(app, issue_id, person, hidden, 1)
         make_vote(app, issue_id, person, rejected, 1)
 
-    payload = recompute(app, issue_id).view.payload
+    payload = recompute_now(app, issue_id).view.payload
 
     mentioned = {item["statement_id"] for item in payload["majority"]["agree"] + payload["group_informed_consensus"]}
     mentioned |= {rep["statement_id"] for group in payload["groups"] for rep in group["representative"]}
@@ -176,9 +177,9 @@ def test_hidden_and_rejected_statements_never_show_their_text(app):
 def test_points_are_downsampled_deterministically(app, monkeypatch):
     issue_id = make_issue(app)
     make_blocs(app, issue_id)
-    monkeypatch.setattr(opinion_map, "MAX_POINTS", 10)
-    first = recompute(app, issue_id).view.payload["positions"]
-    second = recompute(app, issue_id).view.payload["positions"]
+    monkeypatch.setattr(payload, "MAX_POINTS", 10)
+    first = recompute_now(app, issue_id).view.payload["positions"]
+    second = recompute_now(app, issue_id).view.payload["positions"]
     assert first["total"] == 40
     assert len(first["points"]) == 10
     assert first["points"] == second["points"]
@@ -196,19 +197,19 @@ def test_points_are_downsampled_deterministically(app, monkeypatch):
     ],
 )
 def test_convex_hull_of_few_or_collinear_points(points, expected):
-    assert opinion_map.convex_hull(np.array(points, dtype=float).reshape(-1, 2)) == expected
+    assert payload.convex_hull(np.array(points, dtype=float).reshape(-1, 2)) == expected
 
 
 def test_convex_hull_drops_interior_points():
     square = [[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [0.5, 1.5]]
-    hull = opinion_map.convex_hull(np.array(square, dtype=float))
+    hull = payload.convex_hull(np.array(square, dtype=float))
     assert sorted(map(tuple, hull)) == [(0, 0), (0, 2), (2, 0), (2, 2)]
 
 
 def test_votes_are_read_incrementally_yet_match_a_full_read(app, api):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id, per_bloc=5)
-    recompute(app, issue_id)  # the first tick reads every vote
+    recompute_now(app, issue_id)  # the first tick reads every vote
     first, second = blocs.statement_ids[:2]
     for statement_id, vote in (
         (first, "agree"),
@@ -219,12 +220,12 @@ def test_votes_are_read_incrementally_yet_match_a_full_read(app, api):
         assert response.status_code in (200, 201), response.get_json()
     make_vote(app, issue_id, blocs.bloc_a[0], make_statement(app, issue_id, "Late addition"), 1)
 
-    update = recompute(app, issue_id)
+    update = recompute_now(app, issue_id)
 
     with app.app_context():
         watermark = update.view.payload["watermark"]
-        incremental = opinion_map._load_votes(issue_id, watermark)
-        fresh = opinion_map._IssueVotes(issue_id, watermark).table()
+        incremental = votes.load_votes(issue_id, watermark)
+        fresh = votes.IssueVotes(issue_id, watermark).table()
 
     def as_set(table):
         return set(
@@ -250,7 +251,7 @@ def test_api_serves_the_latest_map_with_the_callers_place(app, client):
     assert empty["tick"] == 0 and empty["groups"] == [] and empty["positions"]["points"] == []
     assert empty["you"] == {"on_map": False, "reason": "fewer_than_7_votes", "votes": 0, "needed": 7}
 
-    update = recompute(app, issue_id)
+    update = recompute_now(app, issue_id)
     with client.session_transaction() as session:
         session["participant_id"] = blocs.bloc_b[3]
     body = client.get(f"/api/v1/issues/{issue_id}/opinion-map").get_json()

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from app import background, create_app
-from app.services import opinion_map
-from app.services.recompute import (
+from app.services.opinion import recompute as recompute_module
+from app.services.opinion.scheduler import (
     MemoryDirtyIssues,
     RecomputeScheduler,
     RedisDirtyIssues,
@@ -59,8 +59,9 @@ def running(app):
 def test_a_burst_of_votes_is_one_recompute_after_the_interval(app, running):
     issue_id = make_issue(app)
     make_blocs(app, issue_id, per_bloc=5)
-    scheduler, published = running(min_interval=0.4)
+    # Taken before the scheduler starts: on start it marks the issue itself (votes, no snapshot yet).
     first_marked = time.monotonic()
+    scheduler, published = running(min_interval=0.4)
     scheduler.mark_dirty(issue_id)
     published.wait_for(1)
 
@@ -87,14 +88,14 @@ def test_issues_are_throttled_separately(app, running):
 
 def test_a_failing_issue_does_not_stop_the_others(app, running, monkeypatch):
     broken, fine = make_issue(app), make_issue(app)
-    real = opinion_map.recompute
+    real = recompute_module.recompute
 
     def recompute(issue_id):
         if issue_id == broken:
             raise RuntimeError("boom")
         return real(issue_id)
 
-    monkeypatch.setattr(opinion_map, "recompute", recompute)
+    monkeypatch.setattr(recompute_module, "recompute", recompute)
     scheduler, published = running(min_interval=0.0)
     scheduler.mark_dirty(broken)
     scheduler.mark_dirty(fine)

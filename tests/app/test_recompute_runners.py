@@ -11,9 +11,9 @@ import sys
 from app import create_app
 from app.extensions import db
 from app.models import OpinionSnapshot
-from app.services import opinion_map
-from app.services.recompute import scheduler_of
-from app.services.recompute_runners import ChildProcessRunner, can_run_in_child, recompute_here
+from app.services.opinion.latest_map import latest_map
+from app.services.opinion.runners import ChildProcessRunner, can_run_in_child, recompute_here
+from app.services.opinion.scheduler import scheduler_of
 from tests.support.issues import make_issue
 from tests.support.opinion_data import make_blocs
 from tests.support.processes import exists
@@ -35,7 +35,7 @@ def test_the_embedded_default_recomputes_in_a_child_process(app):
         with app.app_context():
             stored = db.session.scalars(db.select(OpinionSnapshot)).one()  # the child stored it
             assert stored.tick == 1 and stored.result == update.view.payload
-            assert opinion_map.latest_map(issue_id).payload == update.view.payload
+            assert latest_map(issue_id).payload == update.view.payload
     finally:
         runner.close()
     assert runner.child_pids() == []
@@ -70,7 +70,7 @@ def test_the_external_worker_and_in_memory_databases_recompute_in_their_own_thre
 _WEB_PROCESS = """
 import json, sys, time
 from app import create_app
-from app.services.recompute_runners import ChildProcessRunner
+from app.services.opinion.runners import ChildProcessRunner
 app = create_app(json.loads(sys.argv[1]))
 runner = ChildProcessRunner.for_app(app)
 runner(app, int(sys.argv[2]))

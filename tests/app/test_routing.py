@@ -9,8 +9,9 @@ from scipy.stats import chisquare
 
 from app.extensions import db
 from app.models import Issue, ModerationMode, ModerationStatus
-from app.services import opinion_map
-from app.services.routing import META_PRIORITY, choose_next_statement
+from app.services.opinion.latest_map import routing_priorities
+from app.services.opinion.recompute import recompute
+from app.services.opinion.routing import META_PRIORITY, NEW_STATEMENT_PRIORITY, choose_next_statement
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 from tests.support.opinion_data import make_blocs
 
@@ -32,7 +33,7 @@ def test_draws_follow_the_snapshot_priorities(app):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
     with app.app_context():
-        priorities = opinion_map.recompute(issue_id).view.priorities
+        priorities = recompute(issue_id).view.priorities
     newcomer = make_participant(app)
 
     counts = draw(app, issue_id, newcomer)
@@ -51,17 +52,17 @@ def test_new_statements_are_boosted(app):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
     with app.app_context():
-        priorities = opinion_map.recompute(issue_id).view.priorities
+        priorities = recompute(issue_id).view.priorities
     fresh = make_statement(app, issue_id, "Posted after the last recompute")
     newcomer = make_participant(app)
 
     counts = draw(app, issue_id, newcomer)
 
-    total = sum(priorities[sid] for sid in blocs.statement_ids) + opinion_map.NEW_STATEMENT_PRIORITY
+    total = sum(priorities[sid] for sid in blocs.statement_ids) + NEW_STATEMENT_PRIORITY
     share = counts[fresh] / DRAWS
-    assert abs(share - opinion_map.NEW_STATEMENT_PRIORITY / total) < 0.05
+    assert abs(share - NEW_STATEMENT_PRIORITY / total) < 0.05
     assert counts.most_common(1)[0][0] == fresh
-    assert opinion_map.NEW_STATEMENT_PRIORITY > max(priorities.values())
+    assert NEW_STATEMENT_PRIORITY > max(priorities.values())
 
 
 def test_meta_statements_get_the_fixed_priority(app):
@@ -69,8 +70,8 @@ def test_meta_statements_get_the_fixed_priority(app):
     make_blocs(app, issue_id, per_bloc=5)
     meta = make_statement(app, issue_id, "I live in Taipei", is_meta=True)
     with app.app_context():
-        opinion_map.recompute(issue_id)
-        assert opinion_map.routing_priorities(issue_id)[meta] == META_PRIORITY
+        recompute(issue_id)
+        assert routing_priorities(issue_id)[meta] == META_PRIORITY
     counts = draw(app, issue_id, make_participant(app), n=500)
     assert counts.most_common(1)[0][0] == meta
 
@@ -81,7 +82,7 @@ def test_routing_respects_moderation_and_past_votes(app):
     hidden = make_statement(app, issue_id, "Waiting for a moderator", status=ModerationStatus.UNMODERATED)
     rejected = make_statement(app, issue_id, "Rejected", status=ModerationStatus.REJECTED)
     with app.app_context():
-        opinion_map.recompute(issue_id)
+        recompute(issue_id)
     voter = make_participant(app)
     for statement_id in blocs.statement_ids[:-2]:
         make_vote(app, issue_id, voter, statement_id, 1)

@@ -218,7 +218,7 @@ def test_a_join_that_runs_after_its_client_hung_up_changes_nothing(app):
     """Socket.IO handlers run in threads of their own: a page may be gone before its join runs."""
     from flask import request
 
-    from app.sockets.broadcast import viewers
+    from app.sockets.broadcast import viewers_of
     from app.sockets.issues import join_issue
 
     issue_id = make_issue(app)
@@ -229,4 +229,4 @@ def test_a_join_that_runs_after_its_client_hung_up_changes_nothing(app):
 
     assert ack["error"]["code"] == "disconnected"
     assert ack["error"]["message"] == "The connection was closed. Reload the page to follow the issue."
-    assert "a-client-that-hung-up" not in viewers.of(issue_id)
+    assert "a-client-that-hung-up" not in viewers_of(app).of(issue_id)

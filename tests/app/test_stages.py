@@ -7,10 +7,10 @@ from sqlalchemy import delete, inspect
 from sqlalchemy.orm import lazyload
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER, ActivityLog, Issue, IssueStage, Stage, Statement, Vote
-from app.services import stages
+from app.services.process import stages
 from tests.support.issues import make_statement
 
 

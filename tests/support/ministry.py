@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Issue, MinistryResponse, OpinionSnapshot, ResponseKind, Role
-from app.services.opinion_map import empty_payload
+from app.services.opinion.payload import empty_payload
 from tests.support.issues import make_issue, make_statement
 
 AGENCY = "交通部"

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import inspect, select
 
 from app import signals
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER, VOTING_OPEN_BY_DEFAULT, Issue, IssueStage, Stage, utcnow
-from app.services import activity
-from app.services.stage_labels import stage_label
+from app.services.labels import stage_label
+from app.services.process import activity
 
 
 def stages_of(issue: Issue) -> list[IssueStage]:

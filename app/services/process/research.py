@@ -6,11 +6,11 @@ import difflib
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ResearchDocument, ResearchRevision
-from app.services import activity
-from app.services.issue_rows import row_of, rows_of
+from app.services.process import activity
+from app.services.process.issue_rows import row_of, rows_of
 
 
 def documents(issue: Issue) -> list[ResearchDocument]:

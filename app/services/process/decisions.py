@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import DecisionOutcome, DecisionProposal, Issue, Statement
-from app.services import activity
-from app.services.issue_rows import row_of, rows_of
+from app.services.process import activity
+from app.services.process.issue_rows import row_of, rows_of
 
 
 def proposals(issue: Issue) -> list[DecisionProposal]:

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.errors import AgoraError
+from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueFollower, MinistryResponse, Stage, utcnow
+from app.services.accountability.outbox import enqueue
 from app.services.accounts import normalize_email
-from app.services.outbox import enqueue
-from app.services.stage_labels import stage_label
+from app.services.labels import stage_label
 from app.services.urls import public_url
 
 CONFIRM_MAX_AGE = 7 * 24 * 60 * 60  # seconds

@@ -7,7 +7,7 @@ import threading
 from flask import Flask
 
 from app.extensions import db
-from app.services.outbox import send_due
+from app.services.accountability.outbox import send_due
 
 
 class OutboxSender:

@@ -1,6 +1,6 @@
 """Where a recompute runs: in the scheduler's own thread, or in a child process of the web process.
 
-The recompute scheduler (app/services/recompute.py) decides *when* an issue is recomputed; a
+The recompute scheduler (scheduler.py) decides *when* an issue is recomputed; a
 runner decides *where*. Both have the shape ``runner(app, issue_id) -> Recomputed | None``.
 
 * ``recompute_here``: in the calling thread. ``agora worker`` (the scale-out setup) uses it: that
@@ -35,8 +35,9 @@ from typing import Any
 from flask import Flask
 
 from app.extensions import db
-from app.services import opinion_map
-from app.services.opinion_map import Recomputed
+from app.services.opinion import recompute
+from app.services.opinion.latest_map import map_cache
+from app.services.opinion.recompute import Recomputed
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,14 @@ Runner = Callable[[Flask, int], "Recomputed | None"]
 #: What the child's app needs of the parent's configuration (the rest comes from the environment).
 CHILD_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "INSTANCE_PATH", "TESTING")
 #: Imported once by the fork server, so that each child starts in milliseconds.
-PRELOAD = ["app", "app.services.opinion_map", "clustering"]
+PRELOAD = ["app", "app.services.opinion.recompute", "clustering"]
 
 
 def recompute_here(app: Flask, issue_id: int) -> Recomputed | None:
     """Recompute an issue's map in this thread, in a fresh app context and session."""
     with app.app_context():
         try:
-            return opinion_map.recompute(issue_id)
+            return recompute.recompute(issue_id)
         except Exception:
             db.session.rollback()
             raise
@@ -88,7 +89,7 @@ class ChildProcessRunner:
             self._discard()
             update = self._pool().submit(_recompute_in_child, issue_id).result()
         if update is not None:
-            opinion_map.remember(update.view)  # the web process answers viewers from it
+            map_cache(app).remember(update.view)  # the web process answers viewers from it
         return update
 
     def close(self) -> None:

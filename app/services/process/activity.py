@@ -7,8 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import ActivityLog, Issue
-from app.services.stage_labels import stage_label
+from app.models import ActivityLog, Issue, ModerationAction
+from app.services.labels import MODERATION_ACTION_LABELS, stage_label
 
 
 def record(issue: Issue, kind: str, actor_id: int | None, **payload: Any) -> ActivityLog:
@@ -62,9 +62,7 @@ def describe(entry: ActivityLog) -> str:
 
 
 def _action_label(payload: dict[str, Any]) -> str:
-    from app.services.moderation import ACTION_LABELS, ModerationAction
-
     try:
-        return str(ACTION_LABELS[ModerationAction(payload.get("action"))])
+        return str(MODERATION_ACTION_LABELS[ModerationAction(payload.get("action"))])
     except ValueError:
         return str(payload.get("action", ""))

@@ -4,7 +4,7 @@ One small interface, ``RecomputeScheduler`` (``mark_dirty``, ``start``, ``stop``
 
 * embedded default: the web process starts it as a background service (a daemon thread), dirty
   marks live in an in-memory set, and the recomputes themselves run in a child process (see
-  app/services/recompute_runners.py: away from the GIL of the request and websocket threads);
+  runners.py: away from the GIL of the request and websocket threads);
 * scale-out (``CLUSTERING_MODE=external``): web processes only mark issues dirty, in a Redis set
   (``REDIS_URL``), and ``agora worker`` runs the same loop in its own process, emitting through
   the Socket.IO message queue.
@@ -25,9 +25,9 @@ from typing import Protocol
 from flask import Flask
 
 from app.extensions import db
-from app.services import opinion_map
-from app.services.opinion_map import Recomputed
-from app.services.recompute_runners import ChildProcessRunner, Runner, can_run_in_child, recompute_here
+from app.services.opinion.recompute import Recomputed
+from app.services.opinion.runners import ChildProcessRunner, Runner, can_run_in_child, recompute_here
+from app.services.opinion.snapshots import issues_needing_recompute
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class RecomputeScheduler:
         """Resume what a restart left behind, then recompute dirty issues until stopped."""
         with app.app_context():
             try:
-                for issue_id in opinion_map.issues_needing_recompute():
+                for issue_id in issues_needing_recompute():
                     self.mark_dirty(issue_id)
             finally:
                 db.session.remove()

@@ -13,13 +13,16 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Issue, Statement, Vote
-from app.services.opinion_map import NEW_STATEMENT_PRIORITY, routing_priorities
+from app.services.opinion.latest_map import routing_priorities
 from app.services.visibility import citizen_visible
 
 #: pol.is's fixed priority of meta statements (``meta-priority 7``, squared).
 META_PRIORITY = 7.0**2
 #: pol.is offers at most this many candidates (server.ts ``LIMIT 999``, oldest first).
 MAX_CANDIDATES = 999
+#: Priority of a statement the latest snapshot has not seen yet: pol.is's value for a statement
+#: with no votes and no extremity, ``((1 - 1/2) * 1 * 1/2 * (1 + 8))**2``, the full "new" boost.
+NEW_STATEMENT_PRIORITY = (0.25 * 9.0) ** 2
 # A statement whose priority came out 0 (e.g. only passes) stays reachable, just rarely.
 _MIN_WEIGHT = 1e-6
 

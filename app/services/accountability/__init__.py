@@ -1,0 +1,1 @@
+"""Public accountability: ministry responses, following issues by email, the email outbox."""

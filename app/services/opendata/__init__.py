@@ -1,0 +1,1 @@
+"""Open data: pol.is exports in."""

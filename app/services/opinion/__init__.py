@@ -1,0 +1,1 @@
+"""The opinion map: loading votes, clustering them, storing snapshots, serving the latest map."""

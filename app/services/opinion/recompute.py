@@ -1,0 +1,79 @@
+"""Recomputing an issue's opinion map: votes in, clustering, one stored snapshot (tick) out.
+
+This package is the only part of the app that imports ``clustering``. A recompute reads an
+issue's current votes and statements, warm-starts the clustering from the latest snapshot's
+state, and stores the result as the next tick. Never call it from a request or socket handler:
+it is the recompute scheduler's job (scheduler.py), run where a runner says (runners.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Issue, VoteEvent, utcnow
+from app.services.opinion.latest_map import map_cache
+from app.services.opinion.payload import MapView, build_payload, overall_counts, viewer_index
+from app.services.opinion.snapshots import add_snapshot, latest_snapshot
+from app.services.opinion.votes import load_statements, load_votes
+from clustering import compute_opinion_map
+
+#: Opinion groups at most (pol.is max-k).
+MAX_GROUPS = 5
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A freshly stored tick, with what the broadcaster needs to tell each viewer their place."""
+
+    view: MapView
+    votes_by_participant: dict[int, int]
+
+
+def recompute(issue_id: int) -> Recomputed | None:
+    """Compute the next tick of an issue's map and store it in one transaction.
+
+    Returns None when the issue is gone, or when another worker stored the same tick first.
+    """
+    issue = db.session.get(Issue, issue_id)
+    if issue is None:
+        return None
+    previous = latest_snapshot(issue_id)
+    # The watermark is read before the votes: a vote committed in between is then included
+    # without being claimed, never claimed without being included.
+    watermark = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
+    votes = load_votes(issue_id, watermark)
+    statements = load_statements(issue)
+
+    previous_state = (previous.state or {}).get("clustering") if previous is not None else None
+    result = compute_opinion_map(
+        votes,
+        statements.ids,
+        excluded_statement_ids=statements.rejected,
+        meta_statement_ids=statements.meta,
+        previous_state=previous_state,
+        max_groups=MAX_GROUPS,
+    )
+    tick = (previous.tick if previous is not None else 0) + 1
+    computed_at = utcnow()
+    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, overall_counts(votes))
+    state = {
+        "clustering": result.state,
+        "viewers": viewer_index(result),
+        "priorities": {str(sid): p for sid, p in result.priorities.items()},
+    }
+    add_snapshot(issue_id, tick, computed_at, watermark, payload, state)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    view = MapView.from_state(issue_id, tick, payload, state)
+    map_cache(current_app).remember(view)
+    pids, counts = np.unique(votes.participant_ids, return_counts=True)
+    return Recomputed(view, dict(zip(pids.tolist(), counts.tolist(), strict=True)))

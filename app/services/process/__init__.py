@@ -1,0 +1,1 @@
+"""The deliberation process: stages, the activity log, research, discussion, meetings, decisions."""
