@@ -6,12 +6,18 @@ from flask import Flask, current_app
 from flask_babel import format_datetime, get_locale
 
 from app.i18n import select_locale
+from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
 from app.services.markdown import render_markdown
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetime"] = format_datetime
+    # The labels every page shares (app.services.labels); static/js mirrors group_label.
+    app.jinja_env.globals["group_label"] = group_label
+    app.jinja_env.filters["group_labels"] = lambda ids: ", ".join(group_label(i) for i in ids or ())
+    app.jinja_env.globals["response_kind_labels"] = KIND_LABELS
+    app.jinja_env.globals["verdict_labels"] = VERDICT_LABELS
 
     @app.context_processor
     def inject_globals() -> dict[str, object]:

@@ -2,8 +2,7 @@
 
 Why gunicorn's threaded worker rather than Werkzeug's development server: Werkzeug ends every
 connection after one response and starts a thread for each, so a citizen voting every few seconds
-paid for a new TCP connection and a new thread on every vote: under the live-map benchmark that
-was a large part of the web process's CPU (README, "Live map benchmark").
+would pay for a new TCP connection and a new thread on every vote.
 
 Why threads: Flask-SocketIO runs in its threading mode, where an open websocket keeps one thread
 for as long as it is open; ``threads`` is therefore the most connections (viewers plus requests in

@@ -12,6 +12,8 @@ method, the sign convention and stable group ids.
 
 from __future__ import annotations
 
+from ._matrix import MIN_VOTES, votes_needed
+from ._stats import META_STATEMENT_PRIORITY, NEW_STATEMENT_PRIORITY
 from ._types import (
     Consensus,
     ConsensusStatement,
@@ -27,6 +29,9 @@ from .pipeline import compute_opinion_map
 from .replay import replay_conversation
 
 __all__ = [
+    "META_STATEMENT_PRIORITY",
+    "MIN_VOTES",
+    "NEW_STATEMENT_PRIORITY",
     "Consensus",
     "ConsensusStatement",
     "Group",
@@ -38,4 +43,5 @@ __all__ = [
     "compute_opinion_map",
     "opinion_map_with_history",
     "replay_conversation",
+    "votes_needed",
 ]

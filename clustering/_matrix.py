@@ -161,6 +161,11 @@ def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> Vot
     )
 
 
+def votes_needed(n_statements: int) -> int:
+    """Votes that place a participant on the map: ``min(7, n_statements)`` (pol.is ``in-conv``)."""
+    return min(MIN_VOTES, n_statements)
+
+
 def in_conversation(matrix: VoteMatrix, previous_in_conv: IntArray | None = None) -> NDArray[np.bool_]:
     """Participants placed on the map (pol.is ``in-conv``), as a row mask.
 
@@ -173,7 +178,7 @@ def in_conversation(matrix: VoteMatrix, previous_in_conv: IntArray | None = None
     """
     n, m = matrix.shape
     counts = matrix.user_vote_counts()
-    mask = counts >= min(MIN_VOTES, m)
+    mask = counts >= votes_needed(m)
     if previous_in_conv is not None and len(previous_in_conv):
         mask |= np.isin(matrix.participant_ids, previous_in_conv)
     missing = GREEDY_N - int(mask.sum())

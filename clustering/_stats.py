@@ -247,3 +247,9 @@ def priorities(
     importance = (1.0 - (passes + 1.0) / (seen + 2.0)) * (extremity + 1.0) * (agree + 1.0) / (seen + 2.0)
     prio = (importance * (1.0 + 8.0 * 2.0 ** (-seen / 5.0))) ** 2
     return np.where(is_meta, META_PRIORITY**2, prio)
+
+
+#: The priority of a meta statement.
+META_STATEMENT_PRIORITY = META_PRIORITY**2
+#: The priority of a statement nobody has voted on yet: pol.is's full "new" boost, ``(1/4 * 9)**2``.
+NEW_STATEMENT_PRIORITY = float(priorities(*np.zeros((4, 1)), np.zeros(1, dtype=bool))[0])

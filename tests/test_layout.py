@@ -43,8 +43,9 @@ def app_modules() -> dict[str, Path]:
 MODULES = app_modules()
 
 
-def imports_of(name: str) -> set[str]:
-    """The app modules that ``name`` imports, anywhere in its body."""
+def imports_of(name: str, known: dict[str, Path] | None = None) -> set[str]:
+    """The modules of ``known`` (default: the app's) that ``name`` imports, anywhere in its body."""
+    known = MODULES if known is None else known
     path = MODULES[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -57,11 +58,11 @@ def imports_of(name: str) -> set[str]:
                 anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 base = f"{anchor}.{base}" if base else anchor
             # `from package import name` imports the submodule when there is one.
-            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
         else:
             continue
         for target in targets:
-            while target and target not in MODULES:
+            while target and target not in known:
                 target = target.rpartition(".")[0]
             if target:
                 found.add(target)
@@ -83,6 +84,12 @@ def test_models_import_no_service_and_no_blueprint(name):
 def test_services_import_no_blueprint(name):
     wrong = sorted(i for i in imports_of(name) if within(i, *BLUEPRINTS))
     assert wrong == [], f"{name} imports {wrong}"
+
+
+def test_only_the_opinion_package_imports_clustering():
+    clustering = {"clustering": ROOT / "clustering" / "__init__.py"}
+    importers = sorted(name for name in MODULES if imports_of(name, clustering))
+    assert importers and all(within(name, "app.services.opinion") for name in importers), importers
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,6 @@ def on_response_published(sender: Flask, *, issue_id: int, response_id: int, **_
 def init_app(app: Flask) -> None:
     from app.services.accountability.mail_sender import OutboxSender
     from app.services.accountability.responses import responses_for_issue
-    from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
     from app.services.permissions import can_publish_response
 
     app.register_blueprint(bp)
@@ -80,7 +79,3 @@ def init_app(app: Flask) -> None:
     background.register(app, OutboxSender())
     app.add_template_global(responses_for_issue, "issue_ministry_responses")
     app.add_template_global(can_publish_response, "can_publish_response")
-    app.add_template_global(group_label, "group_label")
-    app.add_template_filter(lambda ids: ", ".join(group_label(i) for i in ids or ()), "group_labels")
-    app.add_template_global(KIND_LABELS, "response_kind_labels")
-    app.add_template_global(VERDICT_LABELS, "verdict_labels")

@@ -14,6 +14,7 @@ from app.i18n import to_local, to_utc
 from app.models import DecisionOutcome, OridPart
 from app.services import moderation
 from app.services.issues import get_issue_by_slug
+from app.services.labels import group_label
 from app.services.permissions import current_user_id
 from app.services.process import decisions, discussion, orid, research
 
@@ -123,7 +124,7 @@ def _statement_choices(issue) -> list[SelectChoice]:
 def _orid_choices(issue, form: OridForm) -> None:
     statement_choices = _statement_choices(issue)
     group_choices = [
-        SelectChoice(g["id"], _("Group %(label)s", label=g.get("label", g["id"]))) for g in orid.latest_groups(issue)
+        SelectChoice(g["id"], _("Group %(label)s", label=group_label(g["id"]))) for g in orid.latest_groups(issue)
     ]
     for part in OridPart:
         getattr(form, f"{part.value}_statements").choices = statement_choices

@@ -107,10 +107,7 @@ def reply(slug: str, topic_id: int):
 @bp.get("/issues/<slug>/meetings")
 def meetings(slug: str):
     issue = get_issue_by_slug(slug)
-    groups = {g["id"]: g for g in orid.latest_groups(issue)}
-    return render_template(
-        "process/meetings.html", issue=issue, records=orid.records(issue), parts=list(OridPart), groups=groups
-    )
+    return render_template("process/meetings.html", issue=issue, records=orid.records(issue), parts=list(OridPart))
 
 
 @bp.get("/issues/<slug>/decisions")

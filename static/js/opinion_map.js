@@ -25,7 +25,8 @@
     });
   }
 
-  function groupName(id) { return String.fromCharCode(65 + (id % 26)) + (id >= 26 ? String(Math.floor(id / 26)) : ""); }
+  // Mirrors app.services.labels.group_label: groups are lettered A, B, C ... as everywhere else.
+  function groupName(id) { return id >= 0 && id < 26 ? String.fromCharCode(65 + id) : String(id); }
   function colour(id) { return COLOURS[id % COLOURS.length]; }
   function people(n) { return fmt(n === 1 ? strings.people_one : strings.people_other, { n: n.toLocaleString() }); }
   function percent(x) { return Math.round(x * 100) + "%"; }

@@ -11,7 +11,8 @@ from app.extensions import db
 from app.models import Issue, ModerationMode, ModerationStatus
 from app.services.opinion.latest_map import routing_priorities
 from app.services.opinion.recompute import recompute
-from app.services.opinion.routing import META_PRIORITY, NEW_STATEMENT_PRIORITY, choose_next_statement
+from app.services.opinion.routing import choose_next_statement
+from clustering import META_STATEMENT_PRIORITY, NEW_STATEMENT_PRIORITY
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 from tests.support.opinion_data import make_blocs
 
@@ -71,7 +72,7 @@ def test_meta_statements_get_the_fixed_priority(app):
     meta = make_statement(app, issue_id, "I live in Taipei", is_meta=True)
     with app.app_context():
         recompute(issue_id)
-        assert routing_priorities(issue_id)[meta] == META_PRIORITY
+        assert routing_priorities(issue_id)[meta] == META_STATEMENT_PRIORITY
     counts = draw(app, issue_id, make_participant(app), n=500)
     assert counts.most_common(1)[0][0] == meta
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -12,7 +14,6 @@ from app.models import (
     Issue,
     MinistryResponse,
     ModerationStatus,
-    OpinionSnapshot,
     PointSource,
     ResponseKind,
     Statement,
@@ -20,6 +21,7 @@ from app.models import (
     VoteValue,
 )
 from app.services.labels import group_label
+from app.services.opinion.latest_map import latest_map
 
 #: Without an opinion map, this many of the most agreed-with statements are answered.
 FALLBACK_POINTS = 10
@@ -73,15 +75,14 @@ def _items(items: object) -> list[tuple[int, list]]:
 def _snapshot_statements(issue: Issue) -> list[_Entry] | None:
     """The consensus and representative statements of the latest opinion map; None without one.
 
-    Reads the stored payload of app.services.opinion.payload (``majority`` agree/disagree lists,
-    ``group_informed_consensus``, and each group's ``representative`` statements).
+    Reads the map's payload (``majority`` agree/disagree lists, ``group_informed_consensus``, and
+    each group's ``representative`` statements). Stored payloads are read defensively: a tick
+    stored by an older version may lack a list or hold bare statement ids.
     """
-    snapshot = db.session.scalar(
-        select(OpinionSnapshot).filter_by(issue_id=issue.id).order_by(OpinionSnapshot.tick.desc()).limit(1)
-    )
-    if snapshot is None or not isinstance(snapshot.result, dict):
+    view = latest_map(issue.id)
+    if view.tick == 0 or not isinstance(view.payload, dict):
         return None
-    result = snapshot.result
+    result: Mapping[str, Any] = view.payload
     found: dict[int, _Entry] = {}
     consensus: list[tuple[int, list]] = []
     for key in ("majority", "consensus"):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from flask import Flask, current_app
 
 from app.extensions import db
 from app.models import OpinionSnapshot
-from app.services.opinion.payload import MapView, empty_payload, iso
+from app.services.opinion.payload import MapView, ViewerPayload, empty_payload, iso
 from app.services.opinion.snapshots import latest_stamp
 from app.services.opinion.votes import votes_of_participant
 
@@ -53,15 +52,15 @@ def latest_map(issue_id: int) -> MapView:
     cached = cache.get(issue_id)
     # computed_at too, not just the tick: a database that was emptied and refilled (tests, a
     # restore) reuses issue ids and ticks.
-    if cached is not None and cached.tick == row.tick and cached.payload["computed_at"] == iso(row.computed_at):
+    if cached is not None and cached.tick == row.tick and cached.payload.get("computed_at") == iso(row.computed_at):
         return cached
     snapshot = db.session.get(OpinionSnapshot, row.id)
-    view = MapView.from_state(snapshot.issue_id, snapshot.tick, snapshot.result, snapshot.state)
+    view = MapView.from_state(snapshot.issue_id, snapshot.tick, snapshot.result, snapshot.state or {})
     cache.remember(view)
     return view
 
 
-def map_for_viewer(issue_id: int, participant_id: int | None) -> dict[str, Any]:
+def map_for_viewer(issue_id: int, participant_id: int | None) -> ViewerPayload:
     """The latest payload with the viewer's own ``you`` part."""
     view = latest_map(issue_id)
     return view.for_viewer(participant_id, votes_of_participant(issue_id, participant_id))

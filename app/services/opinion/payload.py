@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from clustering import OpinionMap, VoteTable
+from clustering import MIN_VOTES, OpinionMap, VoteTable
 
-#: pol.is puts a participant on the map after this many votes (fewer if there are fewer statements).
-VOTES_NEEDED = 7
 #: At most this many participant points travel in a payload; hulls and counts use everyone.
 MAX_POINTS = 2000
 #: Decimals kept of map coordinates: plenty for a drawing, and a third less to send each tick.
@@ -32,35 +30,117 @@ LIST_LENGTH = 5
 _HASH_MULTIPLIER = 2654435761
 
 
+# --- the contract: what sockets/, api/, responses and orid read ---------------------------------
+
+# ``pass`` is a keyword, hence the functional form of the TypedDicts that have it.
+Shares = TypedDict("Shares", {"agree": float, "disagree": float, "pass": float, "n": int})
+GroupShares = TypedDict("GroupShares", {"group_id": int, "agree": float, "disagree": float, "pass": float, "n": int})
+MajorityItem = TypedDict(
+    "MajorityItem",
+    {"statement_id": int, "text": str, "agree": float, "disagree": float, "pass": float, "n": int},
+)
+
+
+class RepresentativeItem(TypedDict):
+    statement_id: int
+    text: str
+    repful_for: str  # "agree" or "disagree": how the group stands out
+    by_group: list[GroupShares]
+
+
+class MapGroup(TypedDict):
+    id: int  # stable across ticks; shown as a letter (app.services.labels.group_label)
+    size: int
+    center: list[float]
+    hull: list[list[float]]
+    representative: list[RepresentativeItem]
+
+
+class Majority(TypedDict):
+    agree: list[MajorityItem]
+    disagree: list[MajorityItem]
+
+
+class ConsensusItem(TypedDict):
+    statement_id: int
+    text: str
+    probability: float
+    by_group: list[GroupShares]
+
+
+class Participants(TypedDict):
+    voted: int
+    on_map: int
+
+
+class Positions(TypedDict):
+    bounds: list[float] | None  # [min x, min y, max x, max y]
+    total: int
+    points: list[list[Any]]  # [x, y, group id or None], at most MAX_POINTS of them
+
+
+class OpinionMapPayload(TypedDict):
+    """The public ``opinion_map`` payload of one tick, the same for every viewer."""
+
+    issue_id: int
+    tick: int
+    computed_at: str | None
+    watermark: int  # the newest vote event the tick includes
+    k: int
+    participants: Participants
+    groups: list[MapGroup]
+    majority: Majority
+    group_informed_consensus: list[ConsensusItem]
+    positions: Positions
+
+
+class You(TypedDict, total=False):
+    """One viewer's place: on the map (position, group_id) or not yet (reason, needed)."""
+
+    on_map: bool
+    votes: int
+    position: list[float]
+    group_id: int | None
+    reason: str  # "fewer_than_7_votes" or "not_yet_computed"
+    needed: int
+
+
+class ViewerPayload(OpinionMapPayload):
+    """The payload as sent to one viewer."""
+
+    you: You
+
+
 @dataclass(frozen=True)
 class MapView:
     """The latest opinion map of an issue, as held in memory for answering viewers."""
 
     issue_id: int
     tick: int
-    payload: dict[str, Any]
+    payload: OpinionMapPayload
     positions: dict[int, tuple[float, float, int | None]] = field(default_factory=dict)
     priorities: dict[int, float] = field(default_factory=dict)
+    votes_needed: int = MIN_VOTES
 
     @classmethod
-    def from_state(cls, issue_id: int, tick: int, payload: dict[str, Any], state: Mapping[str, Any]) -> MapView:
+    def from_state(cls, issue_id: int, tick: int, payload: OpinionMapPayload, state: Mapping[str, Any]) -> MapView:
         """The view of a stored tick: its payload plus the viewer index and routing weights."""
         viewers = state.get("viewers") or {}
         ids, xs, ys, groups = (viewers.get(key, []) for key in ("ids", "x", "y", "group"))
         positions = {int(p): (x, y, g) for p, x, y, g in zip(ids, xs, ys, groups, strict=True)}
         priorities = {int(sid): float(p) for sid, p in (state.get("priorities") or {}).items()}
-        return cls(issue_id, tick, payload, positions, priorities)
+        return cls(issue_id, tick, payload, positions, priorities, int(state.get("votes_needed", MIN_VOTES)))
 
-    def you(self, participant_id: int | None, votes: int) -> dict[str, Any]:
+    def you(self, participant_id: int | None, votes: int) -> You:
         """This viewer's place on the map, or why they are not on it yet."""
         placed = self.positions.get(participant_id) if participant_id is not None else None
         if placed is not None:
             x, y, group_id = placed
             return {"on_map": True, "position": [x, y], "group_id": group_id, "votes": votes}
-        reason = "fewer_than_7_votes" if votes < VOTES_NEEDED else "not_yet_computed"
-        return {"on_map": False, "reason": reason, "votes": votes, "needed": VOTES_NEEDED}
+        reason = "fewer_than_7_votes" if votes < self.votes_needed else "not_yet_computed"
+        return {"on_map": False, "reason": reason, "votes": votes, "needed": self.votes_needed}
 
-    def for_viewer(self, participant_id: int | None, votes: int) -> dict[str, Any]:
+    def for_viewer(self, participant_id: int | None, votes: int) -> ViewerPayload:
         """The payload with this viewer's ``you`` added."""
         return {**self.payload, "you": self.you(participant_id, votes)}
 
@@ -75,7 +155,7 @@ class Statements:
     texts: dict[int, str]  # only those citizens may see
 
 
-def empty_payload(issue_id: int) -> dict[str, Any]:
+def empty_payload(issue_id: int) -> OpinionMapPayload:
     """The map before anything was computed: no groups, no points."""
     return {
         "issue_id": issue_id,
@@ -99,20 +179,20 @@ def build_payload(
     result: OpinionMap,
     statements: Statements,
     totals: Mapping[int, tuple[int, int, int]],
-) -> dict[str, Any]:
+) -> OpinionMapPayload:
     """The public ``opinion_map`` payload of one tick (JSON-ready; no per-viewer fields)."""
     index = {int(p): i for i, p in enumerate(result.in_conv_ids.tolist())}
     positions = np.round(np.asarray(result.positions, dtype=np.float64).reshape(-1, 2), DECIMALS)
     group_ids = [g.id for g in result.groups]
 
-    def shares(statement_id: int) -> list[dict[str, Any]]:
+    def shares(statement_id: int) -> list[GroupShares]:
         out = []
         for gid in group_ids:
             agree, disagree, passed = result.group_votes.get(gid, {}).get(statement_id, (0, 0, 0))
             out.append({"group_id": gid, **_shares(agree, disagree, passed)})
         return out
 
-    groups = []
+    groups: list[MapGroup] = []
     for group in result.groups:
         rows = [index[p] for p in group.members.tolist() if p in index]
         points = positions[rows] if rows else np.zeros((0, 2))
@@ -136,20 +216,16 @@ def build_payload(
             }
         )
 
-    majority = {
-        side: [
-            {
-                "statement_id": sid,
-                "text": statements.texts[sid],
-                **_shares(*totals.get(sid, (0, 0, 0))),
-            }
+    def majority_side(ids: list[int]) -> list[MajorityItem]:
+        return [
+            {"statement_id": sid, "text": statements.texts[sid], **_shares(*totals.get(sid, (0, 0, 0)))}
             for sid in ids
             if sid in statements.texts
         ][:LIST_LENGTH]
-        for side, ids in (
-            ("agree", result.consensus.agree),
-            ("disagree", result.consensus.disagree),
-        )
+
+    majority: Majority = {
+        "agree": majority_side(result.consensus.agree),
+        "disagree": majority_side(result.consensus.disagree),
     }
     excluded = set(statements.rejected.tolist()) | set(statements.meta.tolist())
     ranked = sorted(
@@ -192,7 +268,7 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _shares(agree: int, disagree: int, passed: int) -> dict[str, Any]:
+def _shares(agree: int, disagree: int, passed: int) -> Shares:
     seen = agree + disagree + passed
     if not seen:
         return {"agree": 0.0, "disagree": 0.0, "pass": 0.0, "n": 0}
@@ -218,7 +294,7 @@ def overall_counts(votes: VoteTable) -> dict[int, tuple[int, int, int]]:
     }
 
 
-def _points(result: OpinionMap, positions: np.ndarray) -> dict[str, Any]:
+def _points(result: OpinionMap, positions: np.ndarray) -> Positions:
     """Participant points, downsampled deterministically to at most MAX_POINTS."""
     ids = result.in_conv_ids.astype(np.int64)
     n = len(ids)

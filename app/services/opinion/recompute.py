@@ -21,7 +21,7 @@ from app.services.opinion.latest_map import map_cache
 from app.services.opinion.payload import MapView, build_payload, overall_counts, viewer_index
 from app.services.opinion.snapshots import add_snapshot, latest_snapshot
 from app.services.opinion.votes import load_statements, load_votes
-from clustering import compute_opinion_map
+from clustering import compute_opinion_map, votes_needed
 
 #: Opinion groups at most (pol.is max-k).
 MAX_GROUPS = 5
@@ -66,6 +66,7 @@ def recompute(issue_id: int) -> Recomputed | None:
         "clustering": result.state,
         "viewers": viewer_index(result),
         "priorities": {str(sid): p for sid, p in result.priorities.items()},
+        "votes_needed": votes_needed(len(statements.ids)),
     }
     add_snapshot(issue_id, tick, computed_at, watermark, payload, state)
     try:

@@ -1,8 +1,9 @@
 """Which statement a participant is shown next: pol.is priority routing.
 
 Callers rely only on ``choose_next_statement(issue, participant_id)``. The weights come from the
-latest opinion-map snapshot (``clustering`` computes pol.is's comment priorities, polis-math.md §8),
-so routing costs two small queries and never runs the clustering itself.
+latest opinion-map snapshot (``clustering`` computes pol.is's comment priorities, as in
+``math/src/polismath/math/conversation.clj`` of https://github.com/compdemocracy/polis), so routing
+costs two small queries and never runs the clustering itself.
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ from app.extensions import db
 from app.models import Issue, Statement, Vote
 from app.services.opinion.latest_map import routing_priorities
 from app.services.visibility import citizen_visible
+from clustering import META_STATEMENT_PRIORITY, NEW_STATEMENT_PRIORITY
 
-#: pol.is's fixed priority of meta statements (``meta-priority 7``, squared).
-META_PRIORITY = 7.0**2
 #: pol.is offers at most this many candidates (server.ts ``LIMIT 999``, oldest first).
 MAX_CANDIDATES = 999
-#: Priority of a statement the latest snapshot has not seen yet: pol.is's value for a statement
-#: with no votes and no extremity, ``((1 - 1/2) * 1 * 1/2 * (1 + 8))**2``, the full "new" boost.
-NEW_STATEMENT_PRIORITY = (0.25 * 9.0) ** 2
 # A statement whose priority came out 0 (e.g. only passes) stays reachable, just rarely.
 _MIN_WEIGHT = 1e-6
 
@@ -45,7 +42,7 @@ def choose_next_statement(
         return None
     priorities = routing_priorities(issue.id)
     weights = [
-        META_PRIORITY if is_meta else max(priorities.get(statement_id, NEW_STATEMENT_PRIORITY), _MIN_WEIGHT)
+        META_STATEMENT_PRIORITY if is_meta else max(priorities.get(statement_id, NEW_STATEMENT_PRIORITY), _MIN_WEIGHT)
         for statement_id, is_meta in candidates
     ]
     chosen = (rng or _rng).choices(candidates, weights=weights)[0]

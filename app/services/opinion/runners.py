@@ -8,11 +8,10 @@ runner decides *where*. Both have the shape ``runner(app, issue_id) -> Recompute
 * ``ChildProcessRunner``: in one long-lived child process (the embedded default). The web
   process serves every request and websocket in threads of one interpreter. A recompute is
   mostly numpy, but each of its Python steps then waits for the GIL behind hundreds of busy
-  threads: the demo issue's 40 ms recompute took 0.45 s inside a server taking 60 votes/s with
-  200 viewers, and delayed the requests in turn. The child has an interpreter of its own (and
-  the machine's other core); it reads the votes and stores the snapshot itself, on the same
-  database, and hands back what the broadcaster needs. The scheduler and the broadcasts stay in
-  the web process.
+  threads, which makes it several times slower and delays the requests in turn (figures:
+  bench/README.md). The child has an interpreter of its own (and another core); it reads the
+  votes and stores the snapshot itself, on the same database, and hands back what the
+  broadcaster needs. The scheduler and the broadcasts stay in the web process.
 
 The child is forked from multiprocessing's fork server, which imports the app once and has no
 threads of ours (forking the threaded web process itself is unsafe). A child that dies is

@@ -4,7 +4,8 @@ What is stored per tick:
 
 * ``OpinionSnapshot.result``: the public ``opinion_map`` payload (see payload.py);
 * ``OpinionSnapshot.state``: ``{"clustering": <warm-start state>, "viewers": <position and group
-  of every participant on the map>, "priorities": <routing weight per statement>}``.
+  of every participant on the map>, "priorities": <routing weight per statement>, "votes_needed":
+  <votes that place a participant>}``.
 """
 
 from __future__ import annotations

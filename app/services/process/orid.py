@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import Issue, OpinionSnapshot, OridLink, OridPart, OridRecord, Statement
+from app.models import Issue, OridLink, OridPart, OridRecord, Statement
+from app.services.opinion.latest_map import latest_map
+from app.services.opinion.payload import MapGroup
 from app.services.process import activity
 from app.services.process.issue_rows import row_of, rows_of
 
@@ -22,12 +24,9 @@ def get_record(issue: Issue, record_id: int) -> OridRecord:
     return row_of(issue, OridRecord, record_id, not_found)
 
 
-def latest_groups(issue: Issue) -> list[dict]:
-    """The opinion groups of the latest map, if one was computed."""
-    snapshot = db.session.scalar(
-        db.select(OpinionSnapshot).filter_by(issue_id=issue.id).order_by(OpinionSnapshot.tick.desc()).limit(1)
-    )
-    return list((snapshot.result or {}).get("groups") or []) if snapshot else []
+def latest_groups(issue: Issue) -> list[MapGroup]:
+    """The opinion groups of the latest map (none before the first one)."""
+    return list(latest_map(issue.id).payload.get("groups") or [])
 
 
 def save(
