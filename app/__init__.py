@@ -61,6 +61,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     accountability.init_app(app)  # public responses, following, feeds; the outbox sender
     app.register_blueprint(console.bp, url_prefix="/console")
     app.register_blueprint(process.bp)
+    from app import integrations
+
+    integrations.init_app(app)  # API tokens, webhooks, embeds (after CSRF: its hook goes first)
 
     from app import cli, sockets, templating
 

@@ -25,3 +25,6 @@ stage_changed = _signals.signal("stage-changed")
 
 #: sender=app; kwargs: issue_id, response_id, kind ("inform" | "final")
 response_published = _signals.signal("response-published")
+
+#: sender=app; kwargs: issue_id, tick. Sent by whichever process recomputed the map, after storing it.
+opinion_map_updated = _signals.signal("opinion-map-updated")

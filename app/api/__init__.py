@@ -8,9 +8,11 @@ bp = Blueprint("api", __name__)
 
 from app.api import (  # noqa: E402,F401
     issues,
+    openapi,
     opinion,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,
     votes,
+    webhooks,
 )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import bp
+from app.api import bp, schemas
 from app.api.serializers import serialize_issue, serialize_statement
+from app.api.spec import endpoint
 from app.services.issues import counts_for, get_issue, issue_counts, list_issues
 from app.services.opinion.routing import choose_next_statement
 from app.services.participants import current_participant_id
 
 
 @bp.get("/issues")
+@endpoint("List issues", tag="issues", responses={200: schemas.IssueSummary(many=True)})
 def issues():
     """Every issue with its stage and counts."""
     found = list_issues()
@@ -20,6 +22,7 @@ def issues():
 
 
 @bp.get("/issues/<int:issue_id>")
+@endpoint("An issue", tag="issues", responses={200: schemas.IssueDetail}, errors=(404,))
 def issue(issue_id: int):
     """One issue with its description."""
     found = get_issue(issue_id)
@@ -27,6 +30,12 @@ def issue(issue_id: int):
 
 
 @bp.get("/issues/<int:issue_id>/next-statement")
+@endpoint(
+    "The next statement to vote on",
+    tag="statements",
+    responses={200: schemas.StatementOut, 204: None},
+    errors=(404,),
+)
 def next_statement(issue_id: int):
     """A statement this participant has not voted on yet, or 204 No Content when none is left."""
     found = get_issue(issue_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
-from app.api import bp
-from app.api.helpers import json_body
+from app.api import bp, schemas
 from app.api.serializers import serialize_statement
+from app.api.spec import PARTICIPANT, endpoint
 from app.extensions import db, limiter
 from app.models import Statement
 from app.services.issues import get_issue
@@ -18,6 +18,7 @@ from app.services.visibility import is_visible_to_citizens, viewer_is_staff, vis
 
 
 @bp.get("/issues/<int:issue_id>/statements")
+@endpoint("Statements of an issue", tag="statements", responses={200: schemas.StatementOut(many=True)}, errors=(404,))
 def statements(issue_id: int):
     """The statements this viewer may see: citizens the visible ones, facilitators all of them."""
     issue = get_issue(issue_id)
@@ -29,10 +30,18 @@ def statements(issue_id: int):
 
 @bp.post("/issues/<int:issue_id>/statements")
 @limiter.limit(statement_limit, key_func=participant_key)
-def create_statement(issue_id: int):
+@endpoint(
+    "Post a statement",
+    tag="statements",
+    body=schemas.StatementIn,
+    responses={201: schemas.StatementCreated},
+    auth=PARTICIPANT,
+    errors=(404, 409),
+)
+def create_statement(issue_id: int, body: dict):
     """Post {"text"}: 201 with the statement and whether citizens can see it yet."""
     issue = get_issue(issue_id)
-    text = json_body().get("text")
+    text = body["text"]
     participant = get_or_create_participant()
     statement = post_statement(issue, participant.id, text, as_staff=viewer_is_staff())
     body = serialize_statement(statement)

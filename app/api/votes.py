@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import bp
-from app.api.helpers import json_body
+from app.api import bp, schemas
 from app.api.serializers import serialize_vote
+from app.api.spec import PARTICIPANT, endpoint
 from app.extensions import limiter
 from app.services.participants import get_or_create_participant
 from app.services.rate_limits import participant_key, vote_limit
@@ -15,14 +15,21 @@ from app.services.voting import VoteOutcome, check_vote, record_vote
 
 @bp.post("/issues/<int:issue_id>/votes")
 @limiter.limit(vote_limit, key_func=participant_key)
-def vote(issue_id: int):
+@endpoint(
+    "Vote on a statement",
+    tag="votes",
+    body=schemas.VoteIn,
+    responses={200: schemas.VoteResult, 201: schemas.VoteResult},
+    auth=PARTICIPANT,
+    errors=(404, 409),
+)
+def vote(issue_id: int, body: dict):
     """Vote {"statement_id", "vote"}: 201 for a first vote, 200 when it repeats or changes one.
 
     The issue's counts are not in the answer: computing them costs three aggregate queries over
     all the issue's votes, on every vote. The page gets them from the ``vote_counts`` socket
     event (at most two a second per issue) and ``GET /api/v1/issues/<id>``.
     """
-    body = json_body()
     ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))  # 4xx before any write
     participant = get_or_create_participant()
     result = record_vote(ballot, participant.id)

@@ -72,3 +72,16 @@ __all__ += [
     "ResponsePoint",
     "Verdict",
 ]
+
+# Integrations: API tokens, webhooks and their deliveries, embeds and external ids.
+from app.models.integration import (  # noqa: E402
+    ApiToken,
+    EmbedSettings,
+    TokenScope,
+    Webhook,
+    WebhookDelivery,
+    XidAllowed,
+    XidParticipant,
+)
+
+__all__ += ["ApiToken", "EmbedSettings", "TokenScope", "Webhook", "WebhookDelivery", "XidAllowed", "XidParticipant"]

@@ -6,7 +6,7 @@ variables (Flask-Limiter's syntax, e.g. "10 per minute;100 per day"; defaults in
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
 from app.services.participants import current_participant_id
@@ -21,6 +21,8 @@ def vote_limit() -> str:
 
 
 def participant_key() -> str:
-    """Limit by participant when the session has one, else by address."""
+    """Limit by API token for bearer requests, by participant when the session has one, else by address."""
+    if g.get("api_token_id") is not None:
+        return f"token:{g.api_token_id}"
     participant_id = current_participant_id()
     return f"participant:{participant_id}" if participant_id is not None else f"ip:{get_remote_address()}"

@@ -14,6 +14,7 @@ from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement
+from app.services.integrations.xids import check_participation
 from app.services.process import stages
 from app.services.visibility import is_visible_to_citizens
 
@@ -59,6 +60,7 @@ def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool
     """
     if not as_staff:
         stages.ensure_voting_open(issue)  # citizens add statements only while voting is open
+        check_participation(issue.id, author_id)  # the ``xid`` policy
     normalized = validate_statement_text(issue, text)
     statement = Statement(
         issue_id=issue.id,

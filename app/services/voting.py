@@ -15,6 +15,7 @@ from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueStage, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.services.integrations.xids import check_participation
 from app.services.issues import issue_not_found
 from app.services.process import stages
 from app.services.visibility import status_visible_to_citizens, viewer_is_staff
@@ -101,6 +102,7 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
 
 def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
     """Store a checked vote in one transaction, then send `vote_cast`."""
+    check_participation(ballot.issue_id, participant_id)  # the ``xid`` policy: 403 before any write
     try:
         result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
     except IntegrityError:

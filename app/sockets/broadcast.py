@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app import signals
 from app.extensions import db, socketio
 from app.models import Issue, Statement
 from app.services.issues import counts_for
@@ -73,6 +74,7 @@ def publish_opinion_map(update: Recomputed) -> None:
     # A separate worker process has no viewers of its own: clients then ask with where_am_i.
     you_follows = current_app.config["CLUSTERING_MODE"] != "external"
     socketio.emit("opinion_map", {**view.payload, "you_follows": you_follows}, to=room(view.issue_id))
+    signals.opinion_map_updated.send(current_app._get_current_object(), issue_id=view.issue_id, tick=view.tick)
     if not you_follows:
         return
     for sid, participant_id in viewers_of(current_app).of(view.issue_id).items():

@@ -26,12 +26,12 @@ from app.cli import main as agora_cli
 from app.config import PROJECT_ROOT
 from tests.support.databases import create_database, drop_database_later
 from tests.support.network import free_port, wait_until_answering
+from tests.support.redis_server import private_redis
 from tests.support.waiting import eventually
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 CONFIG_SOURCE = (PROJECT_ROOT / "app" / "config.py").read_text()
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def test_compose_describes_the_scale_out_services():
@@ -61,30 +61,32 @@ def test_compose_commands_are_agora_commands(service):
 
 @pytest.fixture
 def scale_out_environment(tmp_path: Path):
-    """The compose environment, with the service hosts replaced by this machine's servers."""
-    name = create_database(POSTGRES_SERVER, "agora_compose")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))}
-    compose_env = {k: str(v) for k, v in COMPOSE["x-app-environment"].items()}
-    compose_env.update(
-        DATABASE_URL=POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}",
-        REDIS_URL=REDIS_URL,
-        SOCKETIO_MESSAGE_QUEUE=REDIS_URL,
-        RATELIMIT_STORAGE_URI="memory://",
-        SECRET_KEY="compose-test-secret",
-        AGORA_INSTANCE_PATH=str(tmp_path / "instance"),
-        CLUSTERING_MIN_INTERVAL="0.2",
-    )
-    env.update(compose_env)
-    processes: list[subprocess.Popen] = []
-    yield env, processes
-    # Each service runs in a process group of its own (gunicorn's workers, the clustering children):
-    # killing the group ends them all at once. A graceful stop is tested in test_serve.py.
-    for process in processes:
-        with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
-            os.killpg(process.pid, signal.SIGKILL)
-    for process in processes:
-        process.wait(timeout=10)
-    drop_database_later(POSTGRES_SERVER, name)
+    """The compose environment, with the service hosts replaced by servers on this machine."""
+    with contextlib.ExitStack() as stack:
+        redis_url = os.environ.get("TEST_REDIS_URL") or stack.enter_context(private_redis(tmp_path))
+        name = create_database(POSTGRES_SERVER, "agora_compose")
+        stack.callback(drop_database_later, POSTGRES_SERVER, name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))}
+        compose_env = {k: str(v) for k, v in COMPOSE["x-app-environment"].items()}
+        compose_env.update(
+            DATABASE_URL=POSTGRES_SERVER.rsplit("/", 1)[0] + f"/{name}",
+            REDIS_URL=redis_url,
+            SOCKETIO_MESSAGE_QUEUE=redis_url,
+            RATELIMIT_STORAGE_URI="memory://",
+            SECRET_KEY="compose-test-secret",
+            AGORA_INSTANCE_PATH=str(tmp_path / "instance"),
+            CLUSTERING_MIN_INTERVAL="0.2",
+        )
+        env.update(compose_env)
+        processes: list[subprocess.Popen] = []
+        yield env, processes
+        # Each service runs in a process group of its own (gunicorn's workers, the clustering
+        # children): killing the group ends them all at once. test_serve.py tests a graceful stop.
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):  # the whole group has exited already
+                os.killpg(process.pid, signal.SIGKILL)
+        for process in processes:
+            process.wait(timeout=10)
 
 
 def _agora(*args: str) -> list[str]:

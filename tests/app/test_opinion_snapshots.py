@@ -117,7 +117,8 @@ def test_restart_resumes_from_the_stored_snapshot(app, app_config):
     restarted = create_app({**app_config, "BACKGROUND_WORKERS": True})
     background.start(restarted)  # the embedded default: the recompute runs in a child process
     try:
-        eventually(lambda: len(snapshots(restarted, issue_id)) >= 2)
+        # A child process starts first (it imports the clustering stack): slow on a loaded machine.
+        eventually(lambda: len(snapshots(restarted, issue_id)) >= 2, timeout=30)
     finally:
         background.stop(restarted)
         with restarted.app_context():

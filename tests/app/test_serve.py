@@ -7,6 +7,7 @@ started.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -44,13 +45,15 @@ def served(app, app_config, tmp_path):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     wait_until_answering(f"{base_url}/healthz", 60, alive=lambda: process.poll() is None)
     yield process, base_url
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    # The server's process group holds gunicorn's worker and the clustering children too.
+    with contextlib.suppress(ProcessLookupError):  # all of them have exited already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def test_connections_are_kept_for_the_next_request(served):

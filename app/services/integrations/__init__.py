@@ -1,0 +1,1 @@
+"""Integrations for other systems: API tokens, signed webhooks, embeds with external ids (XID)."""
