@@ -314,3 +314,27 @@ def test_delivery_connects_to_the_address_that_was_checked(
     (request,) = receiver.wait_for(1)
     assert request["headers"]["Host"].startswith("hooks.agency.test")
     assert verify(secret, request)["event"] == "statement.created"
+
+
+def test_a_recomputed_map_reaches_the_webhook(app, live_server, auth, runner, allow_private, receiver):
+    """Votes over real HTTP, the live server's recompute, its signal, its sender: opinion_map.updated."""
+    import requests
+
+    live_server.app.config["AGORA_WEBHOOK_ALLOW_PRIVATE"] = True
+    issue_id = make_issue(app)
+    statements = [make_statement(app, issue_id, f"Statement {n}") for n in range(3)]
+    secret = register(app, admin_token(auth, runner), receiver.url, ["opinion_map.updated"]).get_json()["secret"]
+    for _person in range(3):
+        http = requests.Session()
+        token = http.get(f"{live_server.url}/api/v1/session").json()["csrf_token"]
+        for statement_id in statements:
+            voted = http.post(
+                f"{live_server.url}/api/v1/issues/{issue_id}/votes",
+                json={"statement_id": statement_id, "vote": "agree"},
+                headers={"X-CSRFToken": token},
+            )
+            assert voted.status_code == 201
+    (request, *_) = receiver.wait_for(1, timeout=60)
+    payload = verify(secret, request)
+    assert payload["event"] == "opinion_map.updated" and payload["issue_id"] == issue_id
+    assert payload["data"]["tick"] >= 1
