@@ -65,6 +65,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from app import integrations
 
     integrations.init_app(app)  # API tokens, webhooks, embeds (after CSRF: its hook goes first)
+    from app.services.report import frozen
+
+    frozen.init_app(app)  # a closing stage freezes the report
 
     from app import cli, sockets, templating
 

@@ -22,6 +22,9 @@ def init_app(app: Flask) -> None:
     from app.commands import worker
 
     app.cli.add_command(worker.worker_command)
+    from app.commands import export_polis
+
+    app.cli.add_command(export_polis.export_polis_command)
 
 
 def _create_app() -> Flask:

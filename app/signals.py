@@ -28,3 +28,6 @@ response_published = _signals.signal("response-published")
 
 #: sender=app; kwargs: issue_id, tick. Sent by whichever process recomputed the map, after storing it.
 opinion_map_updated = _signals.signal("opinion-map-updated")
+
+#: sender=app; kwargs: issue_id, report_id, reason ("stage_closed" | "on_demand"), stage (Stage value | None)
+report_frozen = _signals.signal("report-frozen")

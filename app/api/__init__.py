@@ -9,7 +9,9 @@ bp = Blueprint("api", __name__)
 from app.api import (  # noqa: E402,F401
     issues,
     openapi,
+    opendata,
     opinion,
+    report,
     responses,  # noqa: E402,F401  (ministry responses)
     session,
     statements,

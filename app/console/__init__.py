@@ -25,4 +25,4 @@ def console_helpers() -> dict[str, object]:
     return {"stage_label": stage_label}
 
 
-from app.console import content, issues, moderation  # noqa: E402,F401
+from app.console import content, issues, moderation, report  # noqa: E402,F401

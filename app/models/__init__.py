@@ -86,3 +86,8 @@ from app.models.integration import (  # noqa: E402
 )
 
 __all__ += ["ApiToken", "EmbedSettings", "TokenScope", "Webhook", "WebhookDelivery", "XidAllowed", "XidParticipant"]
+
+# Open data and the public report.
+from app.models.report import DEFAULT_LICENSE, FrozenReport, GroupLabel, OpenDataSettings  # noqa: E402
+
+__all__ += ["DEFAULT_LICENSE", "FrozenReport", "GroupLabel", "OpenDataSettings"]

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from app.pages import issues, language  # noqa: E402,F401
+from app.pages import issues, language, opendata, report  # noqa: E402,F401

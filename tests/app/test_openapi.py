@@ -14,7 +14,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from app.models import Role, Webhook
+from app.models import Issue, Role, Webhook
+from app.services.report.frozen import ON_DEMAND, freeze
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 
 PREFIX = "/api/v1"
@@ -87,9 +88,10 @@ def world(app, auth, runner):
     with app.app_context():
         webhook = Webhook(url="https://8.8.8.8/x", events=["stage.changed"], secret="s")
         db.session.add(webhook)
+        report = freeze(db.session.get(Issue, issue_id), ON_DEMAND)
         db.session.commit()
-        webhook_id = webhook.id
-    return {"issue_id": issue_id, "webhook_id": webhook_id, "token": token}
+        webhook_id, report_id = webhook.id, report.id
+    return {"issue_id": issue_id, "webhook_id": webhook_id, "token": token, "report_id": report_id, "name": "votes"}
 
 
 def _validator(spec: dict, schema: dict):

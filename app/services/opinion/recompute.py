@@ -21,6 +21,7 @@ from app.services.opinion.latest_map import map_cache
 from app.services.opinion.payload import MapView, build_payload, overall_counts, viewer_index
 from app.services.opinion.snapshots import add_snapshot, latest_snapshot
 from app.services.opinion.votes import load_statements, load_votes
+from app.services.report.state import report_state
 from clustering import compute_opinion_map, votes_needed
 
 #: Opinion groups at most (pol.is max-k).
@@ -61,12 +62,14 @@ def recompute(issue_id: int) -> Recomputed | None:
     )
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
-    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, overall_counts(votes))
+    totals = overall_counts(votes)
+    payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, totals)
     state = {
         "clustering": result.state,
         "viewers": viewer_index(result),
         "priorities": {str(sid): p for sid, p in result.priorities.items()},
         "votes_needed": votes_needed(len(statements.ids)),
+        "report": report_state(result, totals),
     }
     add_snapshot(issue_id, tick, computed_at, watermark, payload, state)
     try:

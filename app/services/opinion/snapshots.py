@@ -5,7 +5,7 @@ What is stored per tick:
 * ``OpinionSnapshot.result``: the public ``opinion_map`` payload (see payload.py);
 * ``OpinionSnapshot.state``: ``{"clustering": <warm-start state>, "viewers": <position and group
   of every participant on the map>, "priorities": <routing weight per statement>, "votes_needed":
-  <votes that place a participant>}``.
+  <votes that place a participant>, "report": <the report's numbers, see app/services/report/state.py>}``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from sqlalchemy import Row, delete, func, select
 
 from app.extensions import db
 from app.models import OpinionSnapshot, VoteEvent
+from app.services.report.state import frozen_snapshot_ids
 
-#: Older snapshots than the latest few are deleted when a new one is stored.
+#: Older snapshots than the latest few are deleted when a new one is stored (not those a frozen
+#: report was built from).
 SNAPSHOTS_KEPT = 5
 
 
@@ -58,7 +60,9 @@ def add_snapshot(
     )
     db.session.execute(
         delete(OpinionSnapshot).where(
-            OpinionSnapshot.issue_id == issue_id, OpinionSnapshot.tick <= tick - SNAPSHOTS_KEPT
+            OpinionSnapshot.issue_id == issue_id,
+            OpinionSnapshot.tick <= tick - SNAPSHOTS_KEPT,
+            OpinionSnapshot.id.not_in(frozen_snapshot_ids()),
         )
     )
 

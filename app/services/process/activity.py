@@ -56,6 +56,9 @@ def describe(entry: ActivityLog) -> str:
         "orid_updated": lambda: _("The meeting record “%(title)s” was edited.", title=p.get("title", "")),
         "decision_recorded": lambda: _("Decision on “%(title)s” was recorded.", title=p.get("title", "")),
         "decision_updated": lambda: _("Decision on “%(title)s” was edited.", title=p.get("title", "")),
+        "report_frozen": lambda: _("The report was frozen (report %(id)s).", id=p.get("report_id")),
+        "group_labels_updated": lambda: _("The opinion groups' names were edited."),
+        "open_data_settings_updated": lambda: _("The open data settings were edited."),
     }
     describer = describers.get(entry.kind)
     return describer() if describer else entry.kind
