@@ -1,14 +1,14 @@
 """session version: logging out ends every session of the user (issue 14)
 
 Revision ID: 0014_session_version
-Revises: 0013_integrations
+Revises: 0012_open_data_reports
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_session_version"
-down_revision = "0013_integrations"
+down_revision = "0012_open_data_reports"
 branch_labels = None
 depends_on = None
 
