@@ -29,8 +29,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(overrides)
     instance_path.mkdir(parents=True, exist_ok=True)
 
-    from app import database, extensions
+    from app import database, extensions, security
 
+    security.init_app(app)  # before CSRF (body-size check first) and before routes (id converter)
     database.prepare_config(app)  # SQLite: pool options
     extensions.db.init_app(app)
     database.init_app(app)  # SQLite: WAL, synchronous=NORMAL, busy_timeout on each connection

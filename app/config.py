@@ -133,14 +133,15 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "AGORA_VOTE_RATE_LIMIT": os.environ.get("AGORA_VOTE_RATE_LIMIT", "120 per minute"),
         # Socket.IO `vote_counts` broadcasts: at most one per issue per this many seconds.
         "VOTE_COUNTS_MIN_INTERVAL": float(os.environ.get("VOTE_COUNTS_MIN_INTERVAL", "0.5")),
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Seconds a form's CSRF token stays valid (a working day); see app/security/sessions.py.
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("WTF_CSRF_TIME_LIMIT", str(8 * 60 * 60))),
+        "REMEMBER_COOKIE_SECURE": _bool("REMEMBER_COOKIE_SECURE", True),
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "SESSION_COOKIE_SAMESITE": "Lax",
         # The cookie is signed and sent again only when the session changes, not on every request
         # (every vote re-signed it: a cost in the vote path, README "Running at scale").
         "SESSION_REFRESH_EACH_REQUEST": _bool("SESSION_REFRESH_EACH_REQUEST", False),
         "SESSION_COOKIE_SECURE": secure_cookies,
-        "REMEMBER_COOKIE_SECURE": secure_cookies,
         # Proxies in front of the app (nginx: 1) whose X-Forwarded-* headers are believed (app/ops/proxy.py).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 365,

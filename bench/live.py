@@ -99,6 +99,8 @@ class Server:
             "DATABASE_URL": database_url or f"sqlite:///{self.tmp / 'bench.sqlite3'}",
             "CLUSTERING_MODE": "embedded",
             "BACKGROUND_WORKERS": "1",
+            # Every simulated viewer connects from this one host; real ones come from many.
+            "SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS": str(LIMITS["listeners"] + 100),
         }
         self.env.pop("SOCKETIO_MESSAGE_QUEUE", None)
         self.external = external

@@ -13,7 +13,7 @@ from app.models import Statement
 from app.services.issues import get_issue
 from app.services.participants import get_or_create_participant
 from app.services.rate_limits import participant_key, statement_limit
-from app.services.statements import post_statement
+from app.services.statements import announce_statement, post_statement
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff, visible_to_viewer
 
 
@@ -44,6 +44,8 @@ def create_statement(issue_id: int, body: dict):
     text = body["text"]
     participant = get_or_create_participant()
     statement = post_statement(issue, participant.id, text, as_staff=viewer_is_staff())
+    db.session.commit()
+    announce_statement(statement, issue)
     body = serialize_statement(statement)
     body["visible"] = is_visible_to_citizens(statement, issue)
     return jsonify(body), 201

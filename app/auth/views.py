@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm, RegistrationForm
 from app.exceptions import AgoraError
 from app.extensions import db, limiter
 from app.models import Role
+from app.security.redirects import safe_redirect_target
+from app.security.sessions import begin_login_session, revoke_sessions
 from app.services import accounts, passwords
 from app.services.participants import SESSION_KEY, get_or_create_participant
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would let a link send people anywhere."""
-    target = target or ""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("pages.home")
-    return target
+    return safe_redirect_target(target, url_for("pages.home"))
 
 
 def _start_session(user, remember: bool = False) -> None:
+    begin_login_session()
     login_user(user, remember=remember)
     # Votes cast anonymously on this device now belong to the account.
     get_or_create_participant()
@@ -74,6 +71,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    revoke_sessions(current_user.id)  # this cookie, copies of it and remember-me cookies all end here
+    db.session.commit()
     logout_user()
     # The device's participant is the account's now; the next visitor here starts afresh.
     session.pop(SESSION_KEY, None)

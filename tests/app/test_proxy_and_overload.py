@@ -75,7 +75,7 @@ def test_secure_cookies_follow_the_public_scheme(monkeypatch, tmp_path, base_url
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     config = load_config(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] is secure
-    assert config["REMEMBER_COOKIE_SECURE"] is secure
+    assert config["REMEMBER_COOKIE_SECURE"] is True  # issue 14: the remember-me cookie is always Secure
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "false")  # an explicit setting wins
     assert load_config(tmp_path)["SESSION_COOKIE_SECURE"] is False
 
