@@ -8,8 +8,10 @@ PORT ?= 5000
 # The PostgreSQL server the second pass of the suite creates its own database on.
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+# `make scale` listens on 8080 unless PORT is given (on the command line or in the environment).
+SCALE_PORT := $(if $(filter file,$(origin PORT)),8080,$(PORT))
 
-.PHONY: run test install install-test translations services test-sqlite test-postgres bench lint clean
+.PHONY: run test install install-test translations services test-sqlite test-postgres bench lint clean scale scale-stop
 
 run: install translations
 	$(BIN)/agora db upgrade
@@ -55,6 +57,17 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/clustering.py
 	$(BIN)/python bench/live.py
+
+# docker-compose's topology without Docker, under supervisord (deploy/scale.py; README, "Running at scale").
+$(VENV)/.installed-scale: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[scale]'
+	touch $@
+
+scale: $(VENV)/.installed-scale translations
+	PORT=$(SCALE_PORT) $(BIN)/python deploy/scale.py run
+
+scale-stop:
+	PORT=$(SCALE_PORT) $(BIN)/python deploy/scale.py stop
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import INSTANCE_PATH, PROJECT_ROOT, load_config
+from app.config import INSTANCE_PATH, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, load_config
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -21,26 +21,29 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(instance_path),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
     )
     app.config.from_mapping(load_config(instance_path))
     if overrides:
         app.config.from_mapping(overrides)
     instance_path.mkdir(parents=True, exist_ok=True)
 
-    from app import database, extensions
+    from app import database, extensions, security
 
+    security.init_app(app)  # before CSRF (body-size check first) and before routes (id converter)
     database.prepare_config(app)  # SQLite: pool options
     extensions.db.init_app(app)
     database.init_app(app)  # SQLite: WAL, synchronous=NORMAL, busy_timeout on each connection
-    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.migrate.init_app(app, extensions.db, directory=str(MIGRATIONS_DIR))
     extensions.csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"])
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=f"{app.config['REDIS_KEY_PREFIX']}-socketio",
         async_mode="threading",
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ALLOWED_ORIGINS"),
     )
@@ -54,6 +57,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(errors.bp)
     app.register_blueprint(ops.bp)
+    from app.ops import overload, proxy
+
+    proxy.init_app(app)  # TRUSTED_PROXIES: the client's address behind nginx
+    overload.init_app(app)  # database or Redis busy or down: 503 + Retry-After, never a 500
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(api.bp, url_prefix="/api/v1")

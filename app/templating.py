@@ -7,11 +7,12 @@ from flask_babel import format_datetime, get_locale
 
 from app.i18n import select_locale
 from app.services.labels import KIND_LABELS, VERDICT_LABELS, group_label
-from app.services.markdown import render_markdown
+from app.services.markdown import render_citizen_markdown, render_markdown
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown"] = render_markdown  # staff documents
+    app.jinja_env.filters["citizen_markdown"] = render_citizen_markdown  # replies: no images
     app.jinja_env.filters["datetime"] = format_datetime
     # The labels every page shares (app.services.labels); static/js mirrors group_label.
     app.jinja_env.globals["group_label"] = group_label

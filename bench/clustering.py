@@ -2,23 +2,28 @@
 
 Usage::
 
-    python bench/clustering.py [--quick] [--no-reddwarf]
+    python bench/clustering.py [--quick] [--no-reddwarf] [--repeat N]
 
-Runs every openData conversation in ``tests/data/polis-opendata/`` and synthetic
-conversations of 10k, 100k, 1M and 2M votes (the last shaped like pol.is's largest
-production conversation, ~33,000 participants x 780 statements).  Prints wall time
-(best of a few runs, from parsed votes to result), the speed-up over red-dwarf, peak
-memory (tracemalloc peak of one traced run, plus the process's max RSS growth) and the
-time per vote, to show how time grows with the number of votes.
+For every openData conversation in ``tests/data/polis-opendata/``: wall time (best of a
+few runs, from parsed votes to result), tracemalloc peak, k and adjusted Rand index
+against pol.is's own ``group-id`` -- for this library's default (pol.is's history
+replayed, :func:`clustering.opinion_map_with_history`), its cold start (one tick,
+:func:`clustering.compute_opinion_map`, what a live update costs) and red-dwarf
+(``run_pipeline``, the bench extra).  Then synthetic conversations of 100k, 1M and 2M
+votes (the last shaped like pol.is's largest production conversation, 33,000 x 780):
+cold time, peak memory, red-dwarf's time; and the warm live tick: 1,000 new votes on the
+2M conversation, recomputed from the previous result's state.
 
-red-dwarf is the bench extra (``pip install -e .[bench]``).  ``--quick`` skips the 1M and
-2M conversations.
+The machine is shared: every figure is the best of ``--repeat`` runs and the line
+"reference" times a fixed numpy workload in the same process, so ratios stay comparable
+between runs.  ``--quick`` skips the 1M and 2M conversations.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import resource
 import sys
 import time
@@ -33,14 +38,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clustering import VoteTable, compute_opinion_map  # noqa: E402
+from sklearn.metrics import adjusted_rand_score  # noqa: E402
+
+from clustering import VoteTable, compute_opinion_map, opinion_map_with_history  # noqa: E402
 from clustering._matrix import final_votes  # noqa: E402
-from clustering.cli import load  # noqa: E402
+from clustering.cli import Conversation, load  # noqa: E402
 
 OPENDATA = ROOT / "tests" / "data" / "polis-opendata"
+POLIS_MATH = ROOT / "tests" / "clustering" / "fixtures" / "polis-math"
 #: votes -> (participants, statements)
 SYNTHETIC = {
-    10_000: (400, 120),
     100_000: (2_500, 300),
     1_000_000: (16_500, 780),
     2_000_000: (33_000, 780),
@@ -66,12 +73,25 @@ def synthetic(n_votes: int, n_ptpts: int, n_stmts: int, seed: int = 0) -> VoteTa
     return VoteTable(pids, sids, vals, ts)
 
 
-def run_ours(votes: VoteTable, statements: np.ndarray, excluded: np.ndarray) -> Any:
-    return compute_opinion_map(votes, statements, excluded)
+def load_fixture_groups(folder: Path) -> Conversation:
+    """A pol.is math fixture, with pol.is's groups read from its math blob."""
+    conv = load(folder)
+    blob = json.loads((folder / "math-pca2.json").read_text(encoding="utf-8"))
+    members = dict(zip(blob["base-clusters"]["id"], blob["base-clusters"]["members"], strict=True))
+    conv.polis_groups = {p: g["id"] for g in blob["group-clusters"] for b in g["members"] for p in members[b]}
+    return conv
 
 
-def run_reddwarf(votes: VoteTable, statements: np.ndarray, excluded: np.ndarray) -> Any:
-    """red-dwarf on the same final votes (its loader drops repeated votes; so do we here)."""
+def ari(group_of: dict[int, int], polis: dict[int, int]) -> float:
+    common = [p for p in group_of if p in polis]
+    if not common:
+        return float("nan")
+    return float(adjusted_rand_score([polis[p] for p in common], [group_of[p] for p in common]))
+
+
+def reddwarf_groups(votes: VoteTable, excluded: np.ndarray) -> tuple[float, dict[int, int]]:
+    """red-dwarf on the same final votes (its loader drops repeated votes; so do we here):
+    seconds and participant -> group."""
     from reddwarf.implementations.polis import run_pipeline
 
     pids, sids, vals = final_votes(votes)
@@ -80,18 +100,21 @@ def run_reddwarf(votes: VoteTable, statements: np.ndarray, excluded: np.ndarray)
         for p, s, v in zip(pids.tolist(), sids.tolist(), vals.tolist(), strict=True)
     ]
     start = time.perf_counter()
-    run_pipeline(votes=records, mod_out_statement_ids=[int(x) for x in excluded], random_state=0)
-    return time.perf_counter() - start
+    result = run_pipeline(votes=records, mod_out_statement_ids=[int(x) for x in excluded], random_state=0)
+    seconds = time.perf_counter() - start
+    df = result.participants_df
+    grouped = df[df["cluster_id"].notna()]
+    return seconds, {int(p): int(g) for p, g in zip(grouped.index, grouped["cluster_id"], strict=True)}
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, out = float("inf"), None
     for _ in range(repeat):
         gc.collect()
         t = time.perf_counter()
-        fn()
+        out = fn()
         best = min(best, time.perf_counter() - t)
-    return best
+    return best, out
 
 
 def traced_peak(fn: Callable[[], Any]) -> float:
@@ -107,10 +130,52 @@ def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def reference_seconds() -> float:
+    """A fixed numpy workload (sort + sparse-ish arithmetic), best of 5: the machine's
+    speed right now, to read the other figures against."""
+    rng = np.random.default_rng(0)
+    x = rng.random(2_000_000)
+    return timed(lambda: np.sort(x) @ x, 5)[0]
+
+
+def bench_conversation(name: str, conv: Conversation, use_rd: bool, repeat: int) -> None:
+    args = (conv.votes, conv.statement_ids, conv.excluded)
+    kw = {"meta_statement_ids": conv.meta}
+    t_hist, hist = timed(lambda: opinion_map_with_history(*args, **kw), max(1, repeat // 2))
+    t_cold, cold = timed(lambda: compute_opinion_map(*args, **kw), repeat)
+    peak = traced_peak(lambda: opinion_map_with_history(*args, **kw))
+    k_polis = len(set(conv.polis_groups.values()))
+    line = (
+        f"{name[:30]:30} {len(conv.votes):>7,} {k_polis:>3} | {hist.k:>2} {ari(hist.group_of, conv.polis_groups):>5.2f}"
+        f" {t_hist:>6.2f} {peak:>6.1f} | {cold.k:>2} {ari(cold.group_of, conv.polis_groups):>5.2f} {t_cold:>7.4f}"
+    )
+    if use_rd:
+        t_rd, rd = min((reddwarf_groups(conv.votes, conv.excluded) for _ in range(2)), key=lambda r: r[0])
+        k_rd = len(set(rd.values()))
+        line += f" | {k_rd:>2} {ari(rd, conv.polis_groups):>5.2f} {t_rd:>6.3f} {t_rd / t_cold:>6.1f}x"
+    print(line, flush=True)
+
+
+def warm_tick(votes: VoteTable, statements: np.ndarray, repeat: int) -> None:
+    """1,000 new votes (new and changed) on a conversation, from the previous state."""
+    rng = np.random.default_rng(1)
+    first = compute_opinion_map(votes, statements)
+    n_p, n_s = int(votes.participant_ids.max()) + 1, len(statements)
+    new = VoteTable(
+        np.concatenate([votes.participant_ids, rng.integers(0, n_p + 50, 1000)]),
+        np.concatenate([votes.statement_ids, rng.integers(0, n_s, 1000)]),
+        np.concatenate([votes.values, rng.integers(-1, 2, 1000).astype(np.int8)]),
+        np.concatenate([votes.timestamps, votes.timestamps[-1] + 1.0 + np.arange(1000)]),
+    )
+    t, after = timed(lambda: compute_opinion_map(new, statements, previous_state=first.state), repeat)
+    print(f"warm tick, 1,000 new votes on {len(votes):,}: {t:.3f} s (k {first.k} -> {after.k})", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the 1M and 2M conversations")
     parser.add_argument("--no-reddwarf", action="store_true", help="time this library only")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (best is shown)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     use_rd = not args.no_reddwarf
@@ -121,48 +186,37 @@ def main(argv: list[str] | None = None) -> int:
             print("red-dwarf is not installed (pip install -e .[bench]); timing this library only")
             use_rd = False
 
-    cases: list[tuple[str, Callable[[], tuple[VoteTable, np.ndarray, np.ndarray]]]] = []
+    print(f"reference workload: {reference_seconds():.4f} s (machine speed now; shared 2-core machine)")
+    print(
+        "\nconversation                     votes  pk | history: k   ARI      s  peakMiB | cold: k   ARI       s"
+        + (" | red-dwarf: k   ARI      s  speed-up (rd s / cold s)" if use_rd else "")
+    )
     for folder in sorted(p for p in OPENDATA.iterdir() if p.is_dir()):
+        bench_conversation(folder.name, load(folder), use_rd, args.repeat)
+    for folder in sorted(p for p in POLIS_MATH.iterdir() if p.is_dir()):
+        bench_conversation(f"fixture {folder.name}", load_fixture_groups(folder), use_rd, args.repeat)
 
-        def _load(folder: Path = folder) -> tuple[VoteTable, np.ndarray, np.ndarray]:
-            c = load(folder)
-            return c.votes, c.statement_ids, c.excluded
-
-        cases.append((folder.name, _load))
+    print(
+        f"\n{'synthetic':34} {'votes':>10} {'cold s':>8} {'peak MiB':>9} {'rss+MiB':>8}"
+        + (" red-dwarf s  speed-up" if use_rd else "")
+    )
+    last = None
     for n_votes, (n_p, n_s) in SYNTHETIC.items():
         if args.quick and n_votes > 100_000:
             continue
-
-        def _syn(n_votes: int = n_votes, n_p: int = n_p, n_s: int = n_s) -> tuple[VoteTable, np.ndarray, np.ndarray]:
-            return synthetic(n_votes, n_p, n_s), np.arange(n_s), np.zeros(0, np.int64)
-
-        cases.append((f"synthetic {n_votes:,} votes ({n_p:,} x {n_s})", _syn))
-
-    header = f"{'conversation':46} {'votes':>9} {'ours s':>8} {'us/vote':>8} {'peak MiB':>9} {'rss+MiB':>8}"
-    if use_rd:
-        header += f" {'red-dwarf s':>11} {'rd rss+MiB':>10} {'speed-up':>9}"
-    print(header)
-    rows = []
-    for name, make in cases:
-        votes, statements, excluded = make()
-        n = len(votes)
-        repeat = 5 if n <= 200_000 else 3
+        votes, statements = synthetic(n_votes, n_p, n_s), np.arange(n_s)
         rss0 = maxrss_mib()
-        ours = timed(lambda v=votes, s=statements, e=excluded: run_ours(v, s, e), repeat)
-        rss_ours = maxrss_mib() - rss0
-        peak = traced_peak(lambda v=votes, s=statements, e=excluded: run_ours(v, s, e))
-        line = f"{name[:46]:46} {n:>9,} {ours:>8.3f} {ours / n * 1e6:>8.3f} {peak:>9.1f} {rss_ours:>8.1f}"
+        t, _ = timed(lambda v=votes, s=statements: compute_opinion_map(v, s), args.repeat)
+        rss = maxrss_mib() - rss0
+        peak = traced_peak(lambda v=votes, s=statements: compute_opinion_map(v, s))
+        line = f"{f'{n_p:,} x {n_s}':34} {n_votes:>10,} {t:>8.3f} {peak:>9.1f} {rss:>8.1f}"
         if use_rd:
-            rss1 = maxrss_mib()
-            rd = min(run_reddwarf(votes, statements, excluded) for _ in range(1 if n > 200_000 else 2))
-            line += f" {rd:>11.3f} {maxrss_mib() - rss1:>10.1f} {rd / ours:>8.1f}x"
+            t_rd = reddwarf_groups(votes, np.zeros(0, np.int64))[0]
+            line += f" {t_rd:>11.2f} {t_rd / t:>8.1f}x"
         print(line, flush=True)
-        rows.append((n, ours))
-    syn = [(n, t) for n, t in rows[-len(SYNTHETIC) :]] if not args.quick else rows[-2:]
-    if len(syn) >= 2:
-        (n0, t0), (n1, t1) = syn[0], syn[-1]
-        slope = np.log(t1 / t0) / np.log(n1 / n0)
-        print(f"\ntime ~ votes^{slope:.2f} between {n0:,} and {n1:,} synthetic votes")
+        last = (votes, statements)
+    if last is not None:
+        warm_tick(*last, args.repeat)
     print(f"process max RSS: {maxrss_mib():.0f} MiB")
     return 0
 

@@ -12,7 +12,7 @@ listeners to the demo issue's room, and has the voters vote over HTTP at the giv
 prints the vote -> map latency -- from a vote's HTTP acknowledgement (its ``vote_event_id``) to
 the first ``opinion_map`` whose ``watermark`` covers it, for every (vote, listener) pair -- and
 the sustained votes per second. Everything stays on 127.0.0.1 and is bounded in count and time.
-``--interval`` overrides CLUSTERING_MIN_INTERVAL (default: the app's, 1.0 s); ``--external``
+``--interval`` overrides CLUSTERING_MIN_INTERVAL (default: the app's, 0.5 s); ``--external``
 runs the scale-out shape (``agora worker`` + Redis on 127.0.0.1); ``--tick-log`` reports the
 server's own time per recompute; ``--profile`` records the server with py-spy.
 
@@ -99,6 +99,8 @@ class Server:
             "DATABASE_URL": database_url or f"sqlite:///{self.tmp / 'bench.sqlite3'}",
             "CLUSTERING_MODE": "embedded",
             "BACKGROUND_WORKERS": "1",
+            # Every simulated viewer connects from this one host; real ones come from many.
+            "SOCKETIO_MAX_CONNECTIONS_PER_ADDRESS": str(LIMITS["listeners"] + 100),
         }
         self.env.pop("SOCKETIO_MESSAGE_QUEUE", None)
         self.external = external

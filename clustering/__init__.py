@@ -22,6 +22,9 @@ from ._types import (
     Repness,
     VoteTable,
 )
+from .decomposition import PolisPCA
+from .history import opinion_map_with_history
+from .kmeans import PolisKMeans
 from .pipeline import compute_opinion_map
 from .replay import replay_conversation
 
@@ -33,9 +36,12 @@ __all__ = [
     "ConsensusStatement",
     "Group",
     "OpinionMap",
+    "PolisKMeans",
+    "PolisPCA",
     "Repness",
     "VoteTable",
     "compute_opinion_map",
+    "opinion_map_with_history",
     "replay_conversation",
     "votes_needed",
 ]

@@ -8,11 +8,9 @@ conversation.clj:400-470):
   (weights = base-cluster sizes); the k with the best silhouette over the base centres
   wins, smoothed so that a new k must win 4 runs in a row.
 
-Both levels warm-start from the previous run's clusters (``clean_start``).  Lloyd steps
-follow pol.is: nearest centre (ties go to the later cluster), empty clusters are
-dropped, centres are (weighted) means.  We iterate to a fixed point (the assignment no
-longer changes) or ``max_iters``; pol.is stops earlier, when every centre moved < 0.01,
-which leaves a warm restart free to move points although no vote changed.
+Both levels warm-start from the previous run's clusters (``clean_start``); the Lloyd
+iterations are scikit-learn's (:class:`clustering.kmeans.PolisKMeans`), except for large
+2-d inputs, where :func:`lloyd_bounded` runs the same iteration with Hamerly's bounds.
 
 Stable group ids
 ----------------
@@ -29,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.vq import vq
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
@@ -40,8 +37,6 @@ BASE_ITERS = 100
 #: pol.is passes ``:cluster-iters`` (ignored) for groups, so its default 20 applies.
 GROUP_ITERS = 20
 GROUP_K_BUFFER = 4
-#: Up to this many point x centre pairs, distances are computed exactly (pol.is tie rules).
-EXACT_MAX_CELLS = 20_000
 
 
 @dataclass
@@ -60,6 +55,7 @@ class Clustering:
     ids: IntArray
     centers: Array2D
     labels: IntArray
+    n_iter: int = 0
 
     def members(self, i: int) -> IntArray:
         return np.flatnonzero(self.labels == i)
@@ -69,34 +65,23 @@ class Clustering:
 
 
 def _sq_dists(points: Array2D, centers: Array2D) -> Array2D:
-    """Squared Euclidean distances, ``dx**2 + dy**2`` (same floats as a sum over axis 2,
-    without the slow reduction over a length-2 axis)."""
-    dx = points[:, 0, None] - centers[None, :, 0]
-    dy = points[:, 1, None] - centers[None, :, 1]
-    dx *= dx
-    dy *= dy
-    dx += dy
-    return dx
-
-
-def _nearest(points: Array2D, centers: Array2D) -> IntArray:
-    """Index of the nearest centre; exact ties go to the later centre (pol.is min-key)."""
-    c = len(centers)
-    if len(points) * c <= EXACT_MAX_CELLS:
-        d = _sq_dists(points, centers)
-        return (c - 1 - np.argmin(d[:, ::-1], axis=1)).astype(np.int64)
-    codes, _ = vq(points, centers, check_finite=False)
-    return codes.astype(np.int64)
+    """Squared Euclidean distances, summed coordinate by coordinate (for 2-d points the
+    same floats as a sum over axis 2, without the slow reduction over a length-2 axis)."""
+    out = np.zeros((len(points), len(centers)))
+    for j in range(points.shape[1]):
+        d = points[:, j, None] - centers[None, :, j]
+        d *= d
+        out += d
+    return out
 
 
 def _weighted_centers(points: Array2D, weights: Array1D, labels: IntArray, c: int) -> tuple[Array2D, Array1D]:
     ok = labels >= 0
     lab, w = labels[ok], weights[ok]
     tot = np.bincount(lab, weights=w, minlength=c)
-    cx = np.bincount(lab, weights=w * points[ok, 0], minlength=c)
-    cy = np.bincount(lab, weights=w * points[ok, 1], minlength=c)
+    sums = [np.bincount(lab, weights=w * points[ok, j], minlength=c) for j in range(points.shape[1])]
     with np.errstate(invalid="ignore", divide="ignore"):
-        centers = np.column_stack([cx / tot, cy / tot])
+        centers = np.column_stack([x / tot for x in sums]) if sums else np.zeros((c, 0))
     return centers, tot
 
 
@@ -201,66 +186,6 @@ def clean_start(
     return Clustering(ids[order], centers[order], labels)
 
 
-def kmeans(
-    points: Array2D,
-    k: int,
-    *,
-    weights: Array1D | None = None,
-    last: tuple[IntArray, IntArray] | None = None,
-    max_iters: int = GROUP_ITERS,
-) -> Clustering:
-    """Pol.is k-means (cold or warm start), iterated to a fixed point or ``max_iters``.
-
-    Parameters
-    ----------
-    points : ndarray, shape (n, 2)
-        Rows in pol.is matrix order (the cold start takes the first distinct rows).
-    k : int
-    weights : ndarray, shape (n,), optional
-    last : (ids, labels), optional
-        Previous clustering of (a superset of) these points, see :func:`clean_start`.
-    max_iters : int
-        At most ``max_iters + 1`` Lloyd steps, as pol.is's loop allows.
-
-    Returns
-    -------
-    Clustering
-        Sorted by id; every point labelled.
-    """
-    w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if last is not None and len(last[0]):
-        cl = clean_start(points, w, k, last[0], last[1])
-    else:
-        cl = init_clusters(points, k)
-    if len(points) * len(cl.ids) > EXACT_MAX_CELLS:
-        return _lloyd_bounded(points, w, cl, max_iters)
-    return _lloyd_small(points, w, cl, max_iters)
-
-
-def _lloyd_small(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
-    """Plain Lloyd steps: nearest centre, drop empty clusters, weighted means (pol.is
-    cluster-step), written out to keep the per-step overhead low."""
-    ids, centers, prev_labels = cl.ids, cl.centers, cl.labels
-    wx, wy = w * points[:, 0], w * points[:, 1]
-    for _ in range(max_iters + 1):
-        c = len(ids)
-        labels = _nearest(points, centers)
-        counts = np.bincount(labels, minlength=c)
-        tot = np.bincount(labels, weights=w, minlength=c)
-        cx = np.bincount(labels, weights=wx, minlength=c)
-        cy = np.bincount(labels, weights=wy, minlength=c)
-        keep = counts > 0
-        if not keep.all():
-            labels = (np.cumsum(keep) - 1)[labels]
-            ids, tot, cx, cy = ids[keep], tot[keep], cx[keep], cy[keep]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            centers = np.column_stack([cx / tot, cy / tot])
-        if len(ids) == c and np.array_equal(labels, prev_labels):
-            break
-        prev_labels = labels
-    return Clustering(ids, centers, labels)
-
-
 def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array1D]:
     """Nearest centre, its distance and the distance to the second nearest."""
     if len(centers) < 2:
@@ -270,67 +195,80 @@ def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array
     return idx[:, 0].astype(np.int64), d[:, 0], d[:, 1]
 
 
-def _lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
-    """The same Lloyd iteration for large point sets, with Hamerly's bounds.
+def lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
+    """Lloyd's iteration for large 2-d point sets, with Hamerly's bounds.
 
     Each point keeps an upper bound on the distance to its centre and a lower bound on
-    the distance to any other; when centres move, only points whose bounds overlap are
-    reassigned, so late iterations touch few points.  The assignments equal plain
-    Lloyd's (up to exact ties).
+    the distance to any other.  A point keeps its centre while its upper bound is below
+    the lower bound or below half the distance from its centre to the nearest other
+    centre; otherwise its upper bound is tightened and, if still needed, the two nearest
+    centres are looked up (KD-tree).  The centres' weighted sums are updated from the
+    points that moved only, so late iterations cost little more than the bounds.  The
+    assignments are plain Lloyd's (up to exact ties; checked label for label on 33,000
+    points and 101 iterations).
     """
     ids, centers = cl.ids, cl.centers
-    prev_labels, prev_ids = cl.labels, cl.ids
+    prev_ids = cl.ids
     labels, upper, lower = _query2(points, centers)
+    wx = np.column_stack([w * points[:, 0], w * points[:, 1]])
+    c = len(ids)
+    tot = np.bincount(labels, weights=w, minlength=c)
+    sums = np.column_stack([np.bincount(labels, weights=wx[:, j], minlength=c) for j in range(2)])
+    counts = np.bincount(labels, minlength=c)
+    changed = not np.array_equal(labels, cl.labels)
+    it = 0
     for it in range(max_iters + 1):
-        new_centers, _ = _weighted_centers(points, w, labels, len(ids))
-        counts = np.bincount(labels, minlength=len(ids))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            new_centers = sums / tot[:, None]
         keep = counts > 0
         if not keep.all():  # dropping clusters only raises the second-nearest distance
             remap = np.cumsum(keep) - 1
             labels = remap[labels]
             ids, centers, new_centers = ids[keep], centers[keep], new_centers[keep]
-        if (len(ids) == len(prev_ids) and np.array_equal(labels, prev_labels)) or it == max_iters:
+            tot, sums, counts = tot[keep], sums[keep], counts[keep]
+            changed = True
+        if (not changed and len(ids) == len(prev_ids)) or it == max_iters:
             break
-        prev_labels, prev_ids = labels.copy(), ids
-        delta = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        prev_ids = ids
+        dx = new_centers - centers
+        delta = np.sqrt(dx[:, 0] * dx[:, 0] + dx[:, 1] * dx[:, 1])
         centers = new_centers
         upper += delta[labels]
-        lower -= delta.max()
-        cand = np.flatnonzero(upper >= lower)
+        if len(delta) > 1:
+            top = int(np.argmax(delta))
+            second = float(np.max(np.delete(delta, top)))
+            lower -= np.where(labels == top, second, delta[top])
+        cc = np.sqrt(_sq_dists(centers, centers))
+        np.fill_diagonal(cc, np.inf)
+        bound = np.maximum(0.5 * cc.min(axis=1)[labels], lower)
+        cand = np.flatnonzero(upper > bound)
+        if len(cand):
+            d = points[cand] - centers[labels[cand]]
+            upper[cand] = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+            cand = cand[upper[cand] > bound[cand]]
+        changed = False
         if len(cand):
             lab, up, lo = _query2(points[cand], centers)
-            labels[cand], upper[cand], lower[cand] = lab, up, lo
-    return Clustering(ids, new_centers, labels)
+            old = labels[cand]
+            moved = lab != old
+            upper[cand], lower[cand] = up, lo
+            if moved.any():
+                changed = True
+                mv, src, dst = cand[moved], old[moved], lab[moved]
+                labels[mv] = dst
+                c = len(ids)
+                tot += np.bincount(dst, weights=w[mv], minlength=c) - np.bincount(src, weights=w[mv], minlength=c)
+                counts += np.bincount(dst, minlength=c) - np.bincount(src, minlength=c)
+                for j in range(2):
+                    sums[:, j] += np.bincount(dst, weights=wx[mv, j], minlength=c) - np.bincount(
+                        src, weights=wx[mv, j], minlength=c
+                    )
+    return Clustering(ids, new_centers, labels, it + 1)
 
 
 def pairwise_distances(points: Array2D) -> Array2D:
     """Euclidean distance matrix of 2-d points (pol.is ``bucket-dists``)."""
     return np.sqrt(_sq_dists(points, points))
-
-
-def silhouette(centers: Array2D, labels: IntArray, dists: Array2D | None = None) -> float:
-    """Mean silhouette over base-cluster centres, unweighted (pol.is clusters/silhouette).
-
-    A point alone in its cluster scores 0.  Returns -inf for fewer than two clusters.
-    ``dists`` may pass :func:`pairwise_distances` of ``centers``, computed once for all k.
-    """
-    c = int(labels.max()) + 1 if len(labels) else 0
-    if c < 2:
-        return float("-inf")
-    d = pairwise_distances(centers) if dists is None else dists
-    onehot = np.zeros((len(labels), c))
-    onehot[np.arange(len(labels)), labels] = 1.0
-    sums = d @ onehot
-    sizes = onehot.sum(axis=0)
-    own = sizes[labels]
-    a = sums[np.arange(len(labels)), labels] / np.maximum(own - 1, 1)
-    mean_other = sums / sizes[None, :]
-    mean_other[np.arange(len(labels)), labels] = np.inf
-    b = mean_other.min(axis=1)
-    denom = np.maximum(a, b)
-    s = np.divide(b - a, denom, out=np.zeros(len(labels)), where=denom > 0)
-    s[own <= 1] = 0.0
-    return float(s.mean())
 
 
 def max_k_for(n_base: int, max_groups: int) -> int:

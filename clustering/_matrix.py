@@ -70,6 +70,39 @@ class VoteMatrix:
         return np.lexsort((np.arange(n), first_col)).astype(np.int64)
 
 
+#: Up to this many participant x statement cells, each cell's last vote is found by
+#: scattering event indices into a dense index (no sort; 2M votes x 25.7M cells: ~0.1 s
+#: instead of ~0.35 s for the sort).  Above, the events are sorted.
+DENSE_MAX_CELLS = 64_000_000
+
+
+def _dense_ids(ids: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct ids and each entry's index among them (``np.unique`` with
+    ``return_inverse``), by a presence table when the ids span a small range."""
+    lo, hi = int(ids.min()), int(ids.max())
+    span = hi - lo + 1
+    if span > max(4 * len(ids), 1 << 20):
+        uniq, inverse = np.unique(ids, return_inverse=True)
+        return uniq.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+    present = np.zeros(span, dtype=bool)
+    present[ids - lo] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present).astype(np.int64) + lo, rank[ids - lo]
+
+
+def _last_per_cell(key: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """Index of the last event of each cell that has one, cells in ascending order."""
+    idx = np.arange(len(key), dtype=np.int64)
+    last = np.full(size, -1, dtype=np.int64 if len(key) >= 2**31 else np.int32)
+    last[key] = idx
+    # NumPy does not promise which of repeated indices an assignment keeps; verify
+    # that every cell holds its latest event, else take the maximum explicitly.
+    if not (last[key] >= idx).all():
+        np.maximum.at(last, key, idx)
+    cells = np.flatnonzero(last >= 0)
+    return cells, last[cells].astype(np.int64)
+
+
 def final_votes(votes: VoteTable) -> tuple[IntArray, IntArray, NDArray[np.int8]]:
     """Reduce vote events to the last vote per (participant, statement).
 
@@ -78,36 +111,13 @@ def final_votes(votes: VoteTable) -> tuple[IntArray, IntArray, NDArray[np.int8]]
     pids, sids, values : ndarrays of shape (n_final,)
         Sorted by (participant, statement).
     """
-    pids, sids, vals = votes.participant_ids, votes.statement_ids, votes.values
-    if len(pids) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty.copy(), np.zeros(0, dtype=np.int8)
-    ts = votes.timestamps
-    # One int64 key per cell: (participant, statement) in lexicographic order.
-    p0, s0 = int(pids.min()), int(sids.min())
-    span = int(sids.max()) - s0 + 1
-    if (int(pids.max()) - p0 + 1) * span < 2**62:
-        key = (pids - p0) * span + (sids - s0)
-        keys: tuple[np.ndarray, ...] = (key,)
-    else:
-        keys = (sids, pids)
-    if ts is not None:
-        ts = np.where(np.isnan(ts), -np.inf, ts)
-        # lexsort is stable: equal timestamps keep row order, so the later row wins.
-        order = np.lexsort((ts, *keys))
-    elif len(keys) == 1:
-        order = np.argsort(keys[0], kind="stable")
-    else:
-        order = np.lexsort(keys)
-    p, s = pids[order], sids[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = (p[1:] != p[:-1]) | (s[1:] != s[:-1])
-    keep = order[last]
-    return pids[keep], sids[keep], vals[keep]
+    m = build_vote_matrix(votes, np.zeros(0, dtype=np.int64))
+    return m.participant_ids[m.rows], m.statement_ids[m.cols], m.values
 
 
 def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> VoteMatrix:
-    """Build the sparse rating matrix (last vote wins).
+    """Build the sparse rating matrix: the latest vote per (participant, statement)
+    wins; on equal or absent timestamps the later row.
 
     Parameters
     ----------
@@ -119,17 +129,35 @@ def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> Vot
     -------
     VoteMatrix
     """
-    pids, sids, vals = final_votes(votes)
-    participant_ids, rows = np.unique(pids, return_inverse=True)
-    statement_ids, cols = np.unique(sids, return_inverse=True)
-    excluded = np.isin(statement_ids, excluded_statement_ids)
+    if len(votes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return VoteMatrix(empty, empty, empty, empty, np.zeros(0, np.int8), np.zeros(0, bool))
+    pids, sids, vals, ts = votes.participant_ids, votes.statement_ids, votes.values, votes.timestamps
+    if ts is not None:
+        clock = np.where(np.isnan(ts), -np.inf, ts)
+        if not (clock[1:] >= clock[:-1]).all():
+            order = np.argsort(clock, kind="stable")  # ties keep row order: the later row wins
+            pids, sids, vals = pids[order], sids[order], vals[order]
+    participant_ids, rows = _dense_ids(pids)
+    statement_ids, cols = _dense_ids(sids)
+    n, m = len(participant_ids), len(statement_ids)
+    if n * m <= DENSE_MAX_CELLS:
+        cells, last = _last_per_cell(rows * m + cols, n * m)
+        rows, cols = cells // m, cells % m
+    else:
+        order = np.lexsort((np.arange(len(rows)), cols, rows))
+        r, c = rows[order], cols[order]
+        end = np.ones(len(order), dtype=bool)
+        end[:-1] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        last = order[end]
+        rows, cols = r[end], c[end]
     return VoteMatrix(
-        participant_ids=participant_ids.astype(np.int64),
-        statement_ids=statement_ids.astype(np.int64),
-        rows=rows.astype(np.int64).reshape(-1),
-        cols=cols.astype(np.int64).reshape(-1),
-        values=vals.astype(np.int8),
-        excluded=excluded,
+        participant_ids=participant_ids,
+        statement_ids=statement_ids,
+        rows=rows.astype(np.int64),
+        cols=cols.astype(np.int64),
+        values=vals[last].astype(np.int8),
+        excluded=np.isin(statement_ids, excluded_statement_ids),
     )
 
 

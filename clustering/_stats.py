@@ -49,8 +49,8 @@ def two_prop_test(succ_in: FloatArray, succ_out: FloatArray, pop_in: FloatArray,
 
 def group_counts(
     rows: IntArray, cols: IntArray, values: NDArray[np.int8], row_group: IntArray, k: int, m: int
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Agree, disagree and seen counts per (group, statement).
+) -> tuple[IntArray, IntArray, IntArray, tuple[IntArray, IntArray, IntArray]]:
+    """Agree, disagree and seen counts per (group, statement), and over every row.
 
     Parameters
     ----------
@@ -62,16 +62,21 @@ def group_counts(
     Returns
     -------
     agree, disagree, seen : ndarrays of int64, shape (k, m)
+    totals : (agree, disagree, seen), ndarrays of int64, shape (m,)
+        Over all rows, grouped or not (pol.is consensus).
     """
-    g = row_group[rows]
-    ok = g >= 0
-    idx = g[ok] * m + cols[ok]
-    v = values[ok]
-    size = k * m
-    agree = np.bincount(idx[v > 0], minlength=size).reshape(k, m)
-    disagree = np.bincount(idx[v < 0], minlength=size).reshape(k, m)
-    seen = np.bincount(idx, minlength=size).reshape(k, m)
-    return agree.astype(np.int64), disagree.astype(np.int64), seen.astype(np.int64)
+    # Bucket 0 holds the rows in no group; one pass of three bincounts covers both.
+    idx = (row_group[rows] + 1) * m + cols
+    size = (k + 1) * m
+    v = values.astype(np.float64)
+    seen = np.bincount(idx, minlength=size).reshape(k + 1, m)
+    net = np.bincount(idx, weights=v, minlength=size).reshape(k + 1, m)  # agree - disagree
+    cast = np.bincount(idx, weights=np.abs(v), minlength=size).reshape(k + 1, m)  # agree + disagree
+    agree = np.rint((cast + net) / 2).astype(np.int64)
+    disagree = np.rint((cast - net) / 2).astype(np.int64)
+    seen = seen.astype(np.int64)
+    totals = (agree.sum(axis=0), disagree.sum(axis=0), seen.sum(axis=0))
+    return agree[1:], disagree[1:], seen[1:], totals
 
 
 def _finalize(j: int, sid: int, st: dict[str, list[float]], best_agree: bool = False) -> Repness:

@@ -1,4 +1,8 @@
-"""Command line: ``python -m clustering PATH [--json]``.
+"""Command line: ``python -m clustering PATH [--json] [--cold]``.
+
+With vote times the groups come from a replay of pol.is's history
+(:func:`clustering.history.opinion_map_with_history`); ``--cold`` computes one tick on the
+final votes instead.
 
 PATH is either a pol.is openData export folder (``votes.csv``, or
 ``participants-votes.csv`` when ``votes.csv`` is absent; ``comments.csv`` for moderation)
@@ -20,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._types import VoteTable
+from .history import opinion_map_with_history
 from .pipeline import compute_opinion_map
 
 
@@ -150,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="pol.is export folder (openData CSV or API JSON)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--max-groups", type=int, default=5)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="one tick on the final votes; default with vote times: replay pol.is's history",
+    )
     args = parser.parse_args(argv)
     try:
         conv = load(args.path)
@@ -157,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read {args.path}: {exc}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    result = compute_opinion_map(
+    history = not args.cold and conv.votes.timestamps is not None
+    run = opinion_map_with_history if history else compute_opinion_map
+    result = run(
         conv.votes,
         conv.statement_ids,
         conv.excluded,
@@ -168,11 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         out = result.to_dict()
         out["seconds"] = seconds
+        out["history"] = history
         print(json.dumps(out))
         return 0
     print(
         f"{len(result.participant_ids)} participants, {len(result.in_conv_ids)} on the map, "
-        f"{len(result.statement_ids)} statements voted on, k = {result.k} ({seconds:.3f} s)"
+        f"{len(result.statement_ids)} statements voted on, k = {result.k} ({seconds:.3f} s, "
+        f"{'replayed history' if history else 'cold start'})"
     )
     for g in result.groups:
         print(f"\nGroup {g.id}: {len(g.members)} participants")

@@ -18,22 +18,25 @@ Deliberate differences from pol.is (see also clustering/README.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec
 
 import numpy as np
+import sklearn
+from threadpoolctl import ThreadpoolController
 
 from ._cluster import (
     BASE_ITERS,
     BASE_K,
     GROUP_ITERS,
     Clustering,
+    clean_start,
     distinct_count,
-    kmeans,
+    init_clusters,
     match_group_ids,
     max_k_for,
     pairwise_distances,
-    silhouette,
     smooth_k,
 )
 from ._matrix import build_vote_matrix, in_conversation
@@ -45,7 +48,8 @@ from ._stats import (
     priorities,
     representative_statements,
 )
-from ._types import Consensus, Group, IntArray, OpinionMap, State, VoteTable
+from ._types import Array1D, Consensus, Group, IntArray, OpinionMap, State, VoteTable
+from .kmeans import lloyd, polis_silhouette
 
 STATE_VERSION = 1
 
@@ -77,6 +81,31 @@ def _previous(previous_state: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(previous_state)
 
 
+#: Small inputs run with single-threaded BLAS/OpenMP: waking the thread pools costs
+#: more than the work (sklearn's KMeans on 138 points: 48 ms a call instead of ~1 ms on
+#: the loaded 2-core test machine).
+SINGLE_THREAD_MAX_VOTES = 1_000_000
+_THREADS = ThreadpoolController()
+
+
+P = ParamSpec("P")
+
+
+def _single_threaded_when_small(fn: Callable[P, OpinionMap]) -> Callable[P, OpinionMap]:
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> OpinionMap:
+        votes = args[0] if args else kwargs["votes"]
+        # Inputs are validated here once; scikit-learn need not re-check every call.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            if len(votes) <= SINGLE_THREAD_MAX_VOTES:  # type: ignore[arg-type]
+                with _THREADS.limit(limits=1):
+                    return fn(*args, **kwargs)
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_single_threaded_when_small
 def compute_opinion_map(
     votes: VoteTable,
     statement_ids: Iterable[int] | IntArray | None = None,
@@ -107,7 +136,8 @@ def compute_opinion_map(
     max_groups : int
         pol.is max-k (at most this many groups).
     random_state : int, optional
-        Accepted for API symmetry; the computation is deterministic and does not use it.
+        Passed to scikit-learn's estimators (the result is deterministic: the k-means
+        starts are pol.is's and the Lanczos iteration runs to machine precision).
     meta_statement_ids : array-like of int
         Meta statements (also excluded); they get pol.is's fixed priority 49.
     base_k, base_iters, group_iters : int
@@ -117,7 +147,6 @@ def compute_opinion_map(
     -------
     OpinionMap
     """
-    del random_state  # deterministic: kept for a scikit-learn-like signature
     prev = _previous(previous_state)
     meta = _ids(meta_statement_ids)
     excluded = np.union1d(_ids(excluded_statement_ids), meta)
@@ -137,7 +166,7 @@ def compute_opinion_map(
             int(t): (float(a), float(b))
             for t, a, b in zip(prev_comps["statement_ids"], prev_comps["pc1"], prev_comps["pc2"], strict=True)
         }
-    pca, centred = fit_pca(matrix, prev_comp_map)
+    pca, centred = fit_pca(matrix, prev_comp_map, random_state)
     proj = project_participants(matrix, pca, centred)
     cmt_proj, extremity = project_statements(matrix, pca)
 
@@ -152,7 +181,7 @@ def compute_opinion_map(
         last = None
         if pb.get("id"):
             last = (np.asarray(pb["id"], np.int64), _labels_from_members(in_pids, pb["members"]))
-        base = kmeans(points, base_k, last=last, max_iters=base_iters)
+        base = _kmeans(points, base_k, None, last, base_iters, random_state)
 
     # --- group clusterings for k = 2..max-k, silhouette, smoother -------------------
     clusterings: dict[int, Clustering] = {}
@@ -168,9 +197,9 @@ def compute_opinion_map(
             last = None
             if pk and pk.get("id"):
                 last = (np.asarray(pk["id"], np.int64), _labels_from_members(base.ids, pk["members"]))
-            cl = kmeans(base.centers, k, weights=weights, last=last, max_iters=group_iters)
+            cl = _kmeans(base.centers, k, weights, last, group_iters, random_state)
             clusterings[k] = cl
-            sils[k] = silhouette(base.centers, cl.labels, dists)
+            sils[k] = polis_silhouette(dists, cl.labels)
         valid = {k: s for k, s in sils.items() if len(clusterings[k].ids) >= 2}
         if valid:
             best = max(valid.values())
@@ -195,11 +224,9 @@ def compute_opinion_map(
     k = len(group_ids)
 
     # --- tallies, repness, consensus, GAC, priorities -------------------------------
-    agree, disagree, seen = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
+    agree, disagree, seen, (ta, td, ts) = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
     reps = representative_statements(agree, disagree, seen, sids, matrix.excluded) if k else []
-    all_rows = np.zeros(n, dtype=np.int64)
-    ta, td, ts = group_counts(matrix.rows, matrix.cols, matrix.values, all_rows, 1, m)
-    cons_agree, cons_disagree = consensus_statements(ta[0], td[0], ts[0], sids, matrix.excluded)
+    cons_agree, cons_disagree = consensus_statements(ta, td, ts, sids, matrix.excluded)
     gac = group_aware_consensus(agree, seen) if k else np.zeros(0)
 
     # Priorities over every statement; unvoted ones have no tallies and no extremity.
@@ -285,6 +312,24 @@ def compute_opinion_map(
         components=pca.components_,
         state=state,
     )
+
+
+def _kmeans(
+    points: np.ndarray,
+    k: int,
+    weights: Array1D | None,
+    last: tuple[IntArray, IntArray] | None,
+    max_iter: int,
+    random_state: int | None,
+) -> Clustering:
+    """:class:`~clustering.kmeans.PolisKMeans` without its input validation (the points
+    are ours): pol.is's start, then scikit-learn's Lloyd."""
+    w = np.ones(len(points)) if weights is None else weights
+    if last is not None and len(last[0]):
+        start = clean_start(points, w, k, last[0], last[1])
+    else:
+        start = init_clusters(points, k)
+    return lloyd(points, w, start, max_iter, random_state)
 
 
 def _clustering_state(cl: Clustering, point_ids: IntArray) -> dict[str, Any]:

@@ -66,6 +66,9 @@ def _test_config(url: str, instance_path: Path) -> dict[str, object]:
         "SERVER_NAME": None,
         "CLUSTERING_MIN_INTERVAL": 0.05,
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        # Tests travel days ahead with time-machine between loading a form and sending it;
+        # tests/app/test_security_sessions.py checks the production time limit.
+        "WTF_CSRF_TIME_LIMIT": None,
     }
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app.accountability import bp
 from app.models import Issue, MinistryResponse
+from app.security.text import safe_for_xml
 from app.services.accountability.responses import responses_for_issue
 from app.services.issues import get_issue_by_slug
 from app.services.labels import KIND_LABELS, stage_label
@@ -82,18 +83,20 @@ def feed(slug: str):
     entries = sorted(_entries(issue), key=lambda e: e[1], reverse=True)
     generator = FeedGenerator()
     generator.id(_tag(issue, "feed"))
-    generator.title(issue.title)
+    # XML 1.0 cannot carry most control characters (lxml refuses them): text stored before the
+    # input guard, or by an import, must not take the feed down.
+    generator.title(safe_for_xml(issue.title))
     generator.link(href=issue_url, rel="alternate")
     generator.link(href=public_url("accountability.feed", slug=issue.slug), rel="self")
-    generator.author({"name": issue.steward_agency or "Agora"})
+    generator.author({"name": safe_for_xml(issue.steward_agency or "") or "Agora"})
     generator.updated(entries[0][1] if entries else issue.created_at)
     for entry_id, when, title, content in reversed(entries):  # feedgen prepends each entry
         item = generator.add_entry()
         item.id(entry_id)
-        item.title(title)
+        item.title(safe_for_xml(title))
         item.updated(when)
         item.published(when)
         item.link(href=issue_url + "#responses", rel="alternate")
         if content:
-            item.content(content, type="html")
+            item.content(safe_for_xml(content), type="html")
     return Response(generator.atom_str(pretty=True), mimetype="application/atom+xml")

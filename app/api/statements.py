@@ -15,7 +15,7 @@ from app.services.participants import get_or_create_participant
 from app.services.participation.policy import check_can_write
 from app.services.participation.visibility import check_statements_open
 from app.services.rate_limits import participant_key, statement_limit
-from app.services.statements import post_statement, validate_statement_text
+from app.services.statements import announce_statement, post_statement, validate_statement_text
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff, visible_to_viewer
 
 
@@ -49,6 +49,8 @@ def create_statement(issue_id: int, body: dict):
     validate_statement_text(issue, text)  # 4xx before a participant is made for it
     participant = get_or_create_participant()
     statement = post_statement(issue, participant.id, text, as_staff=viewer_is_staff())
+    db.session.commit()
+    announce_statement(statement, issue)
     body = serialize_statement(statement)
     body["visible"] = is_visible_to_citizens(statement, issue)
     return jsonify(body), 201

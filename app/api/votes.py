@@ -7,10 +7,10 @@ from flask import jsonify
 from app.api import bp, schemas
 from app.api.serializers import serialize_vote
 from app.api.spec import PARTICIPANT, endpoint
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.services.participants import get_or_create_participant
 from app.services.rate_limits import participant_key, vote_limit
-from app.services.voting import VoteOutcome, check_vote, record_vote
+from app.services.voting import VoteOutcome, announce_vote, check_vote, record_vote
 
 
 @bp.post("/issues/<int:issue_id>/votes")
@@ -34,6 +34,8 @@ def vote(issue_id: int, body: dict):
     ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))
     participant = get_or_create_participant()  # 429 past the address's new-participant limit
     result = record_vote(ballot, participant.id)
+    db.session.commit()  # acknowledged only once stored
+    announce_vote(ballot, participant.id, result)
     status = 201 if result.outcome is VoteOutcome.CREATED else 200
     return jsonify(
         vote=serialize_vote(result.vote),

@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.models import User
+from app.security.sessions import user_for_session_id
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember-me cookie, unless it was revoked (or is malformed)."""
+    return user_for_session_id(session_id)
 
 
 login_manager.login_view = "auth.login"

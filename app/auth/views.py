@@ -7,8 +7,6 @@ takes as long as a wrong password (a dummy hash is checked), and a reset request
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,6 +15,8 @@ from app.auth import bp
 from app.auth.forms import ForgotPasswordForm, LoginForm, RegistrationForm, ResetPasswordForm
 from app.extensions import db, limiter
 from app.models import Role
+from app.security.redirects import safe_redirect_target
+from app.security.sessions import begin_login_session, revoke_sessions
 from app.services import accounts, accounts_mail, passwords
 from app.services.participants import SESSION_KEY
 from app.services.participation import merge
@@ -24,14 +24,11 @@ from app.services.participation import merge
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would let a link send people anywhere."""
-    target = target or ""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("pages.home")
-    return target
+    return safe_redirect_target(target, url_for("pages.home"))
 
 
 def _start_session(user, remember: bool = False) -> None:
+    begin_login_session()
     login_user(user, remember=remember)
     # What this device did anonymously now belongs to the account, in one transaction.
     moved = merge.attach_device(user)
@@ -97,6 +94,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    revoke_sessions(current_user.id)  # this cookie, copies of it and remember-me cookies all end here
+    db.session.commit()
     logout_user()
     # The device's participant is the account's now; the next visitor here starts afresh.
     session.pop(SESSION_KEY, None)

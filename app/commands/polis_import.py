@@ -32,6 +32,7 @@ def run_import(folder: Path, *, slug: str, title: str, **issue_fields: object) -
     except PolisImportError as error:
         raise click.ClickException(str(error)) from None
     summary = import_export(export, slug=slug, title=title, **issue_fields)
+    db.session.commit()  # the whole conversation, or nothing
     click.echo(
         f"Imported {slug!r} in {time.perf_counter() - started:.1f}s: "
         f"{summary.statements} statements, "

@@ -17,9 +17,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.models import DecisionOutcome, ModerationMode
+from app.models import DecisionOutcome, ModerationMode, Stage
+from app.security.forms import GuardedForm
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -28,14 +29,14 @@ class StageForm(FlaskForm):
     class Meta:
         csrf = False  # a sub-form; the outer form carries the token
 
-    key = HiddenField()
+    key = HiddenField(validators=[AnyOf([stage.value for stage in Stage], message=_l("There is no such stage."))])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     description = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)])
     voting_open = BooleanField(_l("Statement voting open"))
 
 
-class IssueForm(FlaskForm):
+class IssueForm(GuardedForm):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Give the issue a title.")), Length(max=300)])
     slug = StringField(
         _l("Address (slug)"),
@@ -73,11 +74,11 @@ class IssueForm(FlaskForm):
     stages = FieldList(FormField(StageForm))
 
 
-class SeedForm(FlaskForm):
+class SeedForm(GuardedForm):
     text = TextAreaField(_l("Seed statement"), validators=[InputRequired(_l("Write a statement before posting it."))])
 
 
-class ResearchForm(FlaskForm):
+class ResearchForm(GuardedForm):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Give the document a title.")), Length(max=300)])
     body = TextAreaField(
         _l("Text (Markdown)"), validators=[InputRequired(_l("Write the document.")), Length(max=200000)]
@@ -85,12 +86,12 @@ class ResearchForm(FlaskForm):
     summary = StringField(_l("What changed"), validators=[Length(max=500)])
 
 
-class TopicForm(FlaskForm):
+class TopicForm(GuardedForm):
     title = StringField(_l("Title"), validators=[InputRequired(_l("Give the topic a title.")), Length(max=300)])
     body = TextAreaField(_l("Introduction (Markdown)"), validators=[Length(max=20000)])
 
 
-class OridForm(FlaskForm):
+class OridForm(GuardedForm):
     title = StringField(_l("Meeting"), validators=[InputRequired(_l("Name the meeting.")), Length(max=300)])
     held_at = DateTimeLocalField(
         _l("Held at"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("When was the meeting held?"))]
@@ -109,7 +110,7 @@ class OridForm(FlaskForm):
     decisional_groups = SelectMultipleField(_l("Opinion groups discussed"), coerce=int)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(GuardedForm):
     title = StringField(_l("Proposal"), validators=[InputRequired(_l("Name the proposal.")), Length(max=300)])
     outcome = SelectField(
         _l("Outcome"),

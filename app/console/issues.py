@@ -125,23 +125,41 @@ def _save_issue(issue, form: IssueForm) -> None:
 
 
 def _render_edit(issue, form):
-    return render_template("console/issue_form.html", form=form, issue=issue)
+    # Posted stage keys are shown only when they name a stage (a forged form may send anything).
+    return render_template(
+        "console/issue_form.html", form=form, issue=issue, stage_keys={stage.value for stage in Stage}
+    )
 
 
 @bp.post("/issues/<slug>/stages/advance")
 def advance_stage(slug: str):
     issue = get_issue_by_slug(slug)
-    stage = stages.advance(issue, current_user_id())
-    flash(_("Stage “%(stage)s” is open.", stage=stages.stage_label(stage.key)), "success")
-    return redirect(url_for("console.edit_issue", slug=issue.slug) + "#stages")
+    return _change_stage(issue, lambda expected: stages.advance(issue, current_user_id(), expected=expected))
 
 
 @bp.post("/issues/<slug>/stages/open")
 def open_stage(slug: str):
     issue = get_issue_by_slug(slug)
-    stage = stages.open_stage(issue, request.form.get("stage", ""), current_user_id())
-    flash(_("Stage “%(stage)s” is open.", stage=stages.stage_label(stage.key)), "success")
-    return redirect(url_for("console.edit_issue", slug=issue.slug) + "#stages")
+    key = request.form.get("stage", "")
+    return _change_stage(issue, lambda expected: stages.open_stage(issue, key, current_user_id(), expected=expected))
+
+
+def _change_stage(issue, change):
+    """Change the stage once, whatever the number of clicks: the form names the stage it was shown
+    as current, and a request whose change already happened (or was overtaken) changes nothing."""
+    target = url_for("console.edit_issue", slug=issue.slug) + "#stages"
+    try:
+        done = change(request.form.get("from_stage") or None)
+    except AgoraError as error:
+        db.session.rollback()
+        if error.code != "stage_changed":
+            raise
+        flash(_("The stage had already changed; nothing else was done."), "info")
+        return redirect(target)
+    db.session.commit()
+    stages.announce(done)
+    flash(_("Stage “%(stage)s” is open.", stage=stages.stage_label(done.stage)), "success")
+    return redirect(target)
 
 
 @bp.get("/issues/<slug>/map")

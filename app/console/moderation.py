@@ -14,7 +14,7 @@ from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
 from app.services.permissions import current_user_id
 from app.services.process import activity, discussion
-from app.services.statements import post_statement
+from app.services.statements import announce_statement, post_statement
 
 
 @bp.get("/issues/<slug>/moderation")
@@ -37,7 +37,9 @@ def _render_queue(issue, seed_form):
 @bp.post("/issues/<slug>/statements/<int:statement_id>/moderate")
 def moderate_statement(slug: str, statement_id: int):
     issue = get_issue_by_slug(slug)
-    moderation.moderate(issue, statement_id, request.form.get("action", ""), current_user_id())
+    statement = moderation.moderate(issue, statement_id, request.form.get("action", ""), current_user_id())
+    db.session.commit()
+    moderation.announce_moderation(issue, statement)
     flash(_("Statement #%(id)d was moderated.", id=statement_id), "success")
     return redirect(url_for("console.moderation_queue", slug=issue.slug))
 
@@ -49,14 +51,15 @@ def seed_statement(slug: str):
     form = SeedForm()
     if form.validate_on_submit():
         participant = get_or_create_participant()
-        # Logged before post_statement, whose commit then stores the statement and the entry together.
         activity.record(issue, "statement_seeded", current_user_id(), text=form.text.data[:200])
         try:
-            post_statement(issue, participant.id, form.text.data, as_staff=True)
+            statement = post_statement(issue, participant.id, form.text.data, as_staff=True)
         except AgoraError as error:
             db.session.rollback()
             form.text.errors.append(error.message)
             return _render_queue(issue, form), error.status
+        db.session.commit()  # the statement and its log entry together
+        announce_statement(statement, issue)
         flash(_("The seed statement was added."), "success")
         return redirect(url_for("console.moderation_queue", slug=issue.slug))
     return _render_queue(issue, form), 400

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.i18n import parse_local_datetime
 from app.ministry import bp
 from app.models import MinistryResponse, Role, Verdict
+from app.services.accountability import following
 from app.services.accountability.response_points import required_points
 from app.services.accountability.responses import (
     extend_response,
@@ -60,7 +61,11 @@ def answer(response_id: int):
         answers, summary = _form_answers(), request.form.get("summary", "")
         try:
             publish_response(response, current_user, summary, answers)
+            following.queue_response_published(response)  # in the same transaction
         except AgoraError as failure:
+            if failure.code == "already_published":  # a double click: the first one published it
+                db.session.rollback()
+                return redirect(url_for("pages.issue", slug=response.issue.slug) + f"#response-{response.id}")
             error = _refused(failure)
         else:
             db.session.commit()

@@ -51,7 +51,7 @@ __all__ += [
 ]
 
 # Ministry responses with deadlines, following by email, the outbox.
-from app.models.follower import IssueFollower  # noqa: E402
+from app.models.follower import IssueFollower, new_follower_token  # noqa: E402
 from app.models.ministry_response import (  # noqa: E402
     MinistryResponse,
     PointSource,
@@ -64,6 +64,7 @@ from app.models.outbox import OutboxEmail  # noqa: E402
 
 __all__ += [
     "IssueFollower",
+    "new_follower_token",
     "MinistryResponse",
     "OutboxEmail",
     "PointSource",

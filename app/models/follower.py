@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -10,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.issue import Issue
 from app.models.types import UTCDateTime, utcnow
+
+
+def new_follower_token() -> str:
+    """A random, opaque token: the only thing the follower's links carry (signed)."""
+    return secrets.token_urlsafe(32)
 
 
 class IssueFollower(db.Model):
@@ -27,6 +33,7 @@ class IssueFollower(db.Model):
     locale: Mapped[str] = mapped_column(String(16))  # the language the page was in at sign-up
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_follower_token)
 
     issue: Mapped[Issue] = relationship()
 

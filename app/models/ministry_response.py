@@ -84,6 +84,8 @@ class ResponsePoint(db.Model):
     """One answered point: a statement (with its group context) or a decision proposal."""
 
     __tablename__ = "response_point"
+    # One point per place in the list: a second publication (a double click) cannot add its copy.
+    __table_args__ = (UniqueConstraint("response_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("ministry_response.id", ondelete="CASCADE"), index=True)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -40,6 +40,13 @@ class User(UserMixin, db.Model):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    # Part of the id kept in sessions and remember-me cookies; logging out increments it, which
+    # ends every session of the user (app/security/sessions.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version or 1}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -6,15 +6,14 @@ smoother by calling the API instead.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.exceptions import AgoraError
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.models import Issue, VoteValue
 from app.pages import bp
+from app.security.redirects import safe_redirect_target
 from app.services.issues import counts_for, get_issue_by_slug, issue_counts, list_issues
 from app.services.labels import stage_label
 from app.services.opinion.routing import choose_next_statement
@@ -28,9 +27,9 @@ from app.services.participation.visibility import (
 )
 from app.services.process import stages
 from app.services.rate_limits import participant_key, statement_limit, vote_limit
-from app.services.statements import post_statement, validate_statement_text
+from app.services.statements import announce_statement, post_statement, validate_statement_text
 from app.services.visibility import is_visible_to_citizens, viewer_is_staff
-from app.services.voting import VoteOutcome, check_vote, record_vote, votes_of
+from app.services.voting import VoteOutcome, announce_vote, check_vote, record_vote, votes_of
 
 
 @bp.get("/")
@@ -60,13 +59,15 @@ def vote(slug: str):
     ballot = check_vote(found.id, request.form.get("statement_id"), request.form.get("vote"))
     participant = get_or_create_participant()
     result = record_vote(ballot, participant.id)
+    db.session.commit()
+    announce_vote(ballot, participant.id, result)
     messages = {
         VoteOutcome.CREATED: _("Your vote was recorded."),
         VoteOutcome.CHANGED: _("Your vote was changed."),
         VoteOutcome.UNCHANGED: _("Your vote is unchanged."),
     }
     flash(messages[result.outcome], "success")
-    return redirect(_same_site(request.form.get("next")) or url_for("pages.issue", slug=found.slug))
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("pages.issue", slug=found.slug)))
 
 
 @bp.post("/issues/<slug>/statements")
@@ -82,7 +83,10 @@ def add_statement(slug: str):
         participant = get_or_create_participant()
         statement = post_statement(found, participant.id, text, as_staff=viewer_is_staff())
     except AgoraError as error:
+        db.session.rollback()
         return _render_issue(found, statement_error=error.message, draft=text), error.status
+    db.session.commit()
+    announce_statement(statement, found)
     if is_visible_to_citizens(statement, found):
         flash(_("Thank you! Your statement was posted."), "success")
     else:
@@ -118,11 +122,3 @@ def _render_issue(issue: Issue, statement_error: str | None = None, draft: str =
         statement_error=statement_error,
         draft=draft,
     )
-
-
-def _same_site(target: str | None) -> str | None:
-    """The target if it is a path on this site; anything else could be an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target

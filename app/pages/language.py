@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, redirect, request, session, url_for
 
 from app.i18n import LOCALE_SESSION_KEY
 from app.pages import bp
+from app.security.redirects import safe_redirect_target
 
 
 @bp.post("/language")
@@ -17,9 +16,5 @@ def set_language():
     if locale not in current_app.config["AGORA_LANGUAGES"]:
         abort(400)
     session[LOCALE_SESSION_KEY] = locale
-    target = request.form.get("next", "")
     # Only same-site paths: an open redirect would let a link send people anywhere.
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
-        target = url_for("pages.home")
-    return redirect(target)
+    return redirect(safe_redirect_target(request.form.get("next"), url_for("pages.home")))

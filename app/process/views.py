@@ -12,6 +12,7 @@ from app.exceptions import AgoraError
 from app.extensions import db, limiter
 from app.models import OridPart
 from app.process import bp
+from app.security.ids import parse_id
 from app.services import privacy
 from app.services.issues import get_issue_by_slug
 from app.services.participants import get_or_create_participant
@@ -73,11 +74,12 @@ def topic(slug: str, topic_id: int):
 
 def _render_topic(issue, topic, error: str | None = None, draft: str = "", parent_id: int | None = None):
     staff = is_facilitator(current_user)
+    page = parse_id(request.args.get("page")) or 1
     return render_template(
         "process/topic.html",
         issue=issue,
         topic=topic,
-        threads=discussion.thread(topic, staff=staff),
+        thread=discussion.thread_page(topic, staff=staff, page=page),
         error=error,
         draft=draft,
         error_parent_id=parent_id,
@@ -94,15 +96,19 @@ def reply(slug: str, topic_id: int):
     topic = discussion.get_topic(issue, topic_id)
     body = request.form.get("body", "")
     raw_parent = request.form.get("parent_id") or None
-    parent_id = int(raw_parent) if raw_parent and raw_parent.isdigit() else None
+    parent_id = parse_id(raw_parent) if raw_parent else None
     try:
         check_can_write(issue)
+        if raw_parent and parent_id is None:
+            raise AgoraError("post_not_found", _("We could not find the reply you are answering."), 404)
         participant = get_or_create_participant()
         post = discussion.reply(topic, participant_id=participant.id, body=body, parent_id=parent_id)
         db.session.commit()
     except AgoraError as error:
         db.session.rollback()
-        return _render_topic(issue, topic, error.message, body, parent_id), error.status
+        # A parent that cannot be answered has no form on the page: show the message on the topic's form.
+        shown_at = None if error.code in {"post_not_found", "thread_too_deep"} else parent_id
+        return _render_topic(issue, topic, error.message, body, shown_at), error.status
     if discussion.is_visible(post, issue):
         flash(_("Your reply was posted."), "success")
     else:

@@ -9,6 +9,9 @@ from markupsafe import Markup
 # Raw HTML is disabled in the parser *and* the output is sanitised: either alone would do,
 # both together survive a future change to one of them.
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# Citizens' Markdown (discussion replies) shows no images: a remote image would report the address
+# of every reader, facilitators in the moderation queue included, to whoever serves it.
+_citizen_parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable("image")
 
 _ALLOWED_TAGS = {
     "a",
@@ -42,12 +45,21 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Render Markdown to sanitised HTML: no scripts, event handlers or javascript: URLs."""
-    html = _parser.render(text or "")
+    """Render staff Markdown to sanitised HTML: no scripts, event handlers or javascript: URLs."""
+    return _render(_parser, text, _ALLOWED_TAGS)
+
+
+def render_citizen_markdown(text: str | None) -> Markup:
+    """Render Markdown a citizen wrote: as ``render_markdown``, without images (a link stays a link)."""
+    return _render(_citizen_parser, text, _ALLOWED_TAGS - {"img"})
+
+
+def _render(parser: MarkdownIt, text: str | None, tags: set[str]) -> Markup:
+    html = parser.render(text or "")
     clean = nh3.clean(
         html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes={tag: attrs for tag, attrs in _ALLOWED_ATTRIBUTES.items() if tag in tags},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

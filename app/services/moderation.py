@@ -27,7 +27,7 @@ def all_statements(issue: Issue) -> list[Statement]:
 
 
 def moderate(issue: Issue, statement_id: int, action: str, actor_id: int | None) -> Statement:
-    """Apply one decision in one transaction, log it, commit, then send `statement_moderated`."""
+    """Apply one decision and log it (the caller commits, then calls ``announce_moderation``)."""
     try:
         action = ModerationAction(action)
     except ValueError:
@@ -41,7 +41,11 @@ def moderate(issue: Issue, statement_id: int, action: str, actor_id: int | None)
         statement.moderation_status = ModerationStatus.ACCEPTED
         statement.is_meta = action is ModerationAction.META
     activity.record(issue, "statement_moderated", actor_id, statement_id=statement.id, action=action.value)
-    db.session.commit()
+    return statement
+
+
+def announce_moderation(issue: Issue, statement: Statement) -> None:
+    """Send `statement_moderated` for a committed decision (live pages; notification only)."""
     signals.statement_moderated.send(
         current_app._get_current_object(),
         issue_id=issue.id,
@@ -49,4 +53,3 @@ def moderate(issue: Issue, statement_id: int, action: str, actor_id: int | None)
         status=statement.moderation_status.value,
         is_meta=statement.is_meta,
     )
-    return statement

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -14,22 +12,24 @@ from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement
+from app.security.text import fold, text_problem
 from app.services.integrations.xids import check_participation
 from app.services.process import stages
 from app.services.visibility import is_visible_to_citizens
 
 
 def normalize_statement(text: str) -> str:
-    """The form used to spot duplicates: NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """The form used to spot duplicates: NFKC, zero-width and bidi characters dropped, case-folded,
+    whitespace collapsed (app.security.text.fold)."""
+    return fold(text)
 
 
 def validate_statement_text(issue: Issue, text: object) -> str:
     """Return the normalised text, or raise a 400/409 AgoraError before anything is written."""
     if not isinstance(text, str):
         raise AgoraError("statement_invalid", _("The statement must be text."), 400)
-    if "\x00" in text:
-        # PostgreSQL cannot store NUL characters; no keyboard types them either.
+    if text_problem(text) is not None:
+        # Lone surrogates and NUL cannot be stored; control characters no keyboard types.
         raise AgoraError("statement_invalid", _("The statement contains a character that is not allowed."), 400)
     normalized = normalize_statement(text)
     if not normalized:
@@ -53,7 +53,7 @@ def validate_statement_text(issue: Issue, text: object) -> str:
 
 
 def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool = False) -> Statement:
-    """Store a statement in one transaction, then announce it with `statement_added`.
+    """Add a statement to the session (the caller commits, then calls ``announce_statement``).
 
     A citizen's statement starts unmoderated: hidden until accepted in strict mode, shown until
     rejected in lazy mode. Staff statements are seeds and accepted at once.
@@ -72,19 +72,22 @@ def post_statement(issue: Issue, author_id: int, text: object, *, as_staff: bool
     )
     db.session.add(statement)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Someone posted the same text between our check and our insert.
         db.session.rollback()
         raise _duplicate() from None
-    visible = is_visible_to_citizens(statement, issue)
+    return statement
+
+
+def announce_statement(statement: Statement, issue: Issue) -> None:
+    """Send `statement_added` for a committed statement (live pages; notification only)."""
     signals.statement_added.send(
         current_app._get_current_object(),
         issue_id=issue.id,
         statement_id=statement.id,
-        visible=visible,
+        visible=is_visible_to_citizens(statement, issue),
     )
-    return statement
 
 
 def _duplicate() -> AgoraError:

@@ -15,6 +15,7 @@ from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Issue, IssueStage, IssueStatus, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.security.ids import parse_id
 from app.services.integrations.xids import check_participation
 from app.services.issues import issue_not_found
 from app.services.participation.policy import IssueRule, check_can_write
@@ -106,9 +107,13 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
 
 
 def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
-    """Store a checked vote in one transaction, then send `vote_cast`."""
+    """Write a checked vote and its event (the caller commits, then calls ``announce_vote``)."""
     check_participation(ballot.issue_id, participant_id)  # the ``xid`` policy: 403 before any write
-    result = _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
+    return _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
+
+
+def announce_vote(ballot: Ballot, participant_id: int, result: VoteResult) -> None:
+    """Send `vote_cast` for a committed vote (the live map and counts; notification only)."""
     signals.vote_cast.send(
         current_app._get_current_object(),
         issue_id=ballot.issue_id,
@@ -118,15 +123,13 @@ def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
         vote_event_id=result.event_id,
         changed=result.outcome is not VoteOutcome.UNCHANGED,
     )
-    return result
 
 
 def _statement_id(raw: object) -> int:
-    if isinstance(raw, str) and raw.isdigit():
-        raw = int(raw)
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    statement_id = parse_id(raw)
+    if statement_id is None:
         raise AgoraError("statement_invalid", _("Say which statement the vote is for."), 400)
-    return raw
+    return statement_id
 
 
 def _statement_not_found() -> AgoraError:
@@ -134,7 +137,7 @@ def _statement_not_found() -> AgoraError:
 
 
 def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: VoteValue) -> VoteResult:
-    """Store the vote and its event, and commit.
+    """Store the vote and its event (not committed).
 
     Two changes of one vote at the same moment must not leave the current vote and the event
     log disagreeing (A's update, B's update, then A's event last). So the first statement is an
@@ -170,7 +173,6 @@ def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: Vo
             db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
             outcome, updated_at = VoteOutcome.CHANGED, now
     event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
-    db.session.commit()
     return VoteResult(
         vote=CurrentVote(statement_id=statement_id, value=int(value), updated_at=updated_at),
         event_id=event_id,

@@ -13,7 +13,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0011_participation"
-down_revision = "0012_open_data_reports"
+down_revision = "0014_idempotency"
 branch_labels = None
 depends_on = None
 

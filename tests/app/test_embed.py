@@ -175,3 +175,25 @@ def test_embed_script_and_small_map(client, issue):
     script.close()
     html = client.get("/embed/buses?map=1", headers=EN).get_data(as_text=True)
     assert "<svg" in html and "Opinion map" in html
+
+
+def test_the_export_carries_the_xid_column(app, issue):
+    """As pol.is does for conversations with external ids: participants-votes.csv gets ``xid``."""
+    from app.models import Issue
+    from app.services.opendata.export import FILES, Export
+
+    issue_id, statement_id = issue
+    member = app.test_client()
+    _, token = embed(member, "/embed/buses?xid=agency,7")  # a comma: the cell is quoted
+    assert vote(member, issue_id, statement_id, token).status_code == 201
+    anonymous = app.test_client()
+    _, token = embed(anonymous)
+    assert vote(anonymous, issue_id, statement_id, token).status_code == 201
+    with app.test_request_context():
+        text = "".join(FILES["participants-votes.csv"](Export(db.session.get(Issue, issue_id)), "https://a.example"))
+    import csv
+
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header[:7] == ["participant", "xid", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
+    assert sorted(row[1] for row in rows) == ["", "agency,7"]
+    assert '"agency,7"' in text

@@ -171,10 +171,12 @@ def test_the_same_notification_is_never_enqueued_twice(app, auth, clock):
     with app.app_context():
         db.session.add(IssueFollower(issue_id=issue_id, email="a@example.org", locale="en", confirmed_at=START))
         db.session.commit()
-        from app.services.accountability.following import notify_stage_changed
+        from app.services.accountability.following import queue_stage_changed
 
-        assert notify_stage_changed(issue_id, "research", START) == 1
-        assert notify_stage_changed(issue_id, "research", START) == 0  # a signal delivered again
+        issue = db.session.get(Issue, issue_id)
+        assert queue_stage_changed(issue, "research", START) == 1
+        assert queue_stage_changed(issue, "research", START) == 0  # the same change queued again
+        db.session.commit()
     assert count(app, OutboxEmail) == 1
 
 

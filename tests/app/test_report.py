@@ -181,6 +181,13 @@ def test_frozen_report_never_changes_and_keeps_its_snapshot(app, client, auth):
     assert client.get(f"/reports/{report_id}.csv").status_code == 200
 
 
+def _open_stage(issue, key) -> None:
+    """As the console does: the service writes, the caller commits, then announces the change."""
+    change = stages.open_stage(issue, key, None)
+    db.session.commit()
+    stages.announce(change)
+
+
 def test_closing_a_stage_freezes_the_report(app, client):
     issue_id = make_issue(app, slug="closing", current_stage=Stage.VOTING, steward_agency="交通部")
     blocs = make_blocs(app, issue_id, per_bloc=5)
@@ -189,7 +196,7 @@ def test_closing_a_stage_freezes_the_report(app, client):
     make_vote(app, issue_id, make_participant(app), blocs.statement_ids[0], -1)  # after the last map
     with app.app_context():
         issue = db.session.get(Issue, issue_id)
-        stages.open_stage(issue, Stage.DECISION, None)
+        _open_stage(issue, Stage.DECISION)
         frozen = db.session.scalars(select(FrozenReport).where(FrozenReport.issue_id == issue_id)).all()
         assert [(f.reason, f.stage) for f in frozen] == [("stage_closed", Stage.VOTING)]
         # The map was brought up to date first: every vote is in the frozen report.
@@ -198,7 +205,7 @@ def test_closing_a_stage_freezes_the_report(app, client):
     assert [r["stage"] for r in listed] == ["voting"]
     # The ministry's response (due once the response stage opens) links the report it answers.
     with app.app_context():
-        stages.open_stage(db.session.get(Issue, issue_id), Stage.RESPONSE, None)
+        _open_stage(db.session.get(Issue, issue_id), Stage.RESPONSE)
     page = client.get("/issues/closing", headers={"Accept-Language": "en"}).get_data(as_text=True)
     card = page[page.index('id="responses"') :]
     newest = client.get(f"/api/v1/issues/{issue_id}/reports").json[0]

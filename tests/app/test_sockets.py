@@ -16,7 +16,7 @@ import pytest
 
 from app.extensions import db, socketio
 from app.models import Issue, ModerationMode, ModerationStatus
-from app.services.moderation import moderate
+from app.services.moderation import announce_moderation, moderate
 from tests.support.issues import make_issue, make_statement
 from tests.support.live_clients import Citizen, Listener
 from tests.support.opinion_data import make_blocs
@@ -142,10 +142,17 @@ def test_statement_added_respects_moderation(app, make_api, viewer):
 
     # Accepting it later announces it then.
     with app.app_context():
-        moderate(db.session.get(Issue, strict), hidden.get_json()["id"], "accept", None)
+        _moderate(db.session.get(Issue, strict), hidden.get_json()["id"], "accept")
     [accepted] = payloads(viewer.get_received(), "statement_added")
     assert accepted["issue_id"] == strict
     assert accepted["statement"]["id"] == hidden.get_json()["id"]
+
+
+def _moderate(issue, statement_id: int, action: str) -> None:
+    """As the console does: decide, commit, then announce."""
+    statement = moderate(issue, statement_id, action, None)
+    db.session.commit()
+    announce_moderation(issue, statement)
 
 
 def test_rejecting_a_statement_hides_it_live(app, viewer):
@@ -153,7 +160,7 @@ def test_rejecting_a_statement_hides_it_live(app, viewer):
     statement_id = make_statement(app, issue_id, "Soon rejected", status=ModerationStatus.UNMODERATED)
     join(viewer, issue_id)
     with app.app_context():
-        moderate(db.session.get(Issue, issue_id), statement_id, "reject", None)
+        _moderate(db.session.get(Issue, issue_id), statement_id, "reject")
     assert payloads(viewer.get_received(), "statement_hidden") == [
         {
             "issue_id": issue_id,

@@ -44,6 +44,7 @@ def test_advance_and_reopen_write_the_log(app, issue_id, auth):
         assert issue.current_stage is Stage.RESEARCH
         stages.advance(issue, user.id)
         stages.open_stage(issue, "agenda_setting", user.id)
+        db.session.commit()  # services write, the caller commits
     with app.app_context():
         issue = _issue(issue_id)
         assert issue.current_stage is Stage.AGENDA_SETTING
@@ -72,7 +73,7 @@ def test_cannot_advance_past_the_last_stage_or_reopen_the_current(app, issue_id)
         assert db.session.scalar(db.select(db.func.count()).select_from(ActivityLog)) == 1
 
 
-def test_signal_is_sent_after_commit(app, issue_id):
+def test_signal_is_sent_after_commit_for_notification_only(app, issue_id):
     seen = []
 
     def receiver(sender, **kwargs):
@@ -84,7 +85,10 @@ def test_signal_is_sent_after_commit(app, issue_id):
     signals.stage_changed.connect(receiver)
     try:
         with app.app_context():
-            stages.open_stage(_issue(issue_id), Stage.INFORM, None)
+            change = stages.open_stage(_issue(issue_id), Stage.INFORM, None)
+            assert seen == []  # nothing is announced before the caller commits
+            db.session.commit()
+            stages.announce(change)
     finally:
         signals.stage_changed.disconnect(receiver)
     assert seen == [("inform", "agenda_setting", "inform", True)]
@@ -93,6 +97,7 @@ def test_signal_is_sent_after_commit(app, issue_id):
 def test_api_issue_has_stages(app, client, issue_id):
     with app.app_context():
         stages.advance(_issue(issue_id), None)
+        db.session.commit()
     data = client.get(f"/api/v1/issues/{issue_id}").get_json()
     assert [s["key"] for s in data["stages"]] == [s.value for s in STAGE_ORDER]
     current = [s for s in data["stages"] if s["current"]]
@@ -108,6 +113,7 @@ def test_voting_closed_answers_409_and_stores_nothing(app, api, issue_id):
     assert ok.status_code == 201
     with app.app_context():
         stages.advance(_issue(issue_id), None)  # research: voting closed
+        db.session.commit()
     refused = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "disagree"})
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "voting_closed"
@@ -117,6 +123,7 @@ def test_voting_closed_answers_409_and_stores_nothing(app, api, issue_id):
         assert db.session.scalar(db.select(Vote.value)) == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(Statement)) == 1
         stages.open_stage(_issue(issue_id), Stage.VOTING, None)  # voting: open again
+        db.session.commit()
     again = api.post(f"/api/v1/issues/{issue_id}/votes", json={"statement_id": statement_id, "vote": "disagree"})
     assert again.status_code == 200
 
@@ -180,6 +187,7 @@ def test_voting_open_follows_the_flag_whether_or_not_the_stages_are_loaded(app, 
 def test_issue_page_shows_the_timeline(app, client, issue_id):
     with app.app_context():
         stages.advance(_issue(issue_id), None)
+        db.session.commit()
     page = client.get("/issues/uber", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'aria-current="step"' in page
     timeline = page[page.index('class="timeline"') :]
@@ -191,5 +199,6 @@ def test_issue_page_shows_the_timeline(app, client, issue_id):
 def test_public_activity_log(app, client, issue_id):
     with app.app_context():
         stages.advance(_issue(issue_id), None)
+        db.session.commit()
     page = client.get("/issues/uber/activity", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Stage “Research” opened (was “Agenda setting”)." in page

@@ -213,8 +213,12 @@ def test_each_event_type(app, auth, runner, allow_private, receiver):
         db.session.execute(db.update(Webhook).values(created_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
         issue = db.session.get(Issue, issue_id)
-        moderation.moderate(issue, statement_id, "reject", None)
-        stages.open_stage(issue, "discussion", None)
+        # Services write, the caller commits, then announces (as the console's views do).
+        rejected = moderation.moderate(issue, statement_id, "reject", None)
+        change = stages.open_stage(issue, "discussion", None)
+        db.session.commit()
+        moderation.announce_moderation(issue, rejected)
+        stages.announce(change)
         signals.response_published.send(app, issue_id=issue_id, response_id=7, kind="inform")
         signals.opinion_map_updated.send(app, issue_id=issue_id, tick=1)
         signals.opinion_map_updated.send(app, issue_id=issue_id, tick=2)  # throttled: the same interval

@@ -24,7 +24,9 @@ def test_json_on_api_fixture(capsys: pytest.CaptureFixture[str]) -> None:
         "group_aware_consensus",
         "priorities",
         "seconds",
+        "history",
     }
+    assert out["history"] is True  # votes.json carries vote times: pol.is's history replayed
     _, blob = load_fixture("25ptpt-3gp-no-strict-with-meta")
     assert out["participants"] == blob["n"] and out["in_conv"] == len(blob["in-conv"])
     assert out["consensus"]["agree"] == [c["tid"] for c in blob["consensus"]["agree"]]
@@ -43,6 +45,16 @@ def test_module_on_opendata() -> None:
     out = json.loads(proc.stdout)
     assert out["k"] == 2 and out["participants"] == 1921
     assert sum(len(g["members"]) for g in out["groups"]) == out["in_conv"]
+
+
+def test_cold_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(POLIS_MATH / "below-100-ptpts"), "--json", "--cold"]) == 0
+    cold = json.loads(capsys.readouterr().out)
+    assert main([str(POLIS_MATH / "below-100-ptpts"), "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert cold["history"] is False and history["history"] is True
+    # pol.is's 3 groups come from its history; one tick on the final votes finds 2
+    assert (cold["k"], history["k"]) == (2, 3)
 
 
 def test_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,12 +1,11 @@
-"""The Lanczos and dense-Gram PCA paths give the same components."""
+"""The two scikit-learn PCA paths (LAPACK on the Gram matrix, Lanczos) agree."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.sparse.linalg import ArpackNoConvergence
 
-from clustering import VoteTable, _reduce, compute_opinion_map
+from clustering import VoteTable, compute_opinion_map, decomposition
 
 
 def _votes(n: int = 300, m: int = 240, seed: int = 3) -> VoteTable:
@@ -24,13 +23,17 @@ def _votes(n: int = 300, m: int = 240, seed: int = 3) -> VoteTable:
 def test_lanczos_matches_dense_gram(monkeypatch: pytest.MonkeyPatch) -> None:
     v = _votes()
     fast = compute_opinion_map(v)
-    assert fast.statement_ids.size > _reduce.SMALL_GRAM_MAX_COLS
-
-    def no_convergence(*_: object) -> None:
-        raise ArpackNoConvergence("forced", np.zeros(0), np.zeros((0, 0)))
-
-    monkeypatch.setattr(_reduce, "_lanczos", no_convergence)  # falls back to dense eigh
+    assert fast.statement_ids.size > decomposition.SMALL_MAX_COLS
+    monkeypatch.setattr(decomposition, "SMALL_MAX_COLS", 10_000)
+    monkeypatch.setattr(decomposition, "SMALL_MAX_CELLS", 10**9)
     dense = compute_opinion_map(v)
     np.testing.assert_allclose(fast.components, dense.components, atol=1e-10)
     np.testing.assert_allclose(fast.positions, dense.positions, atol=1e-9)
     assert fast.group_of == dense.group_of and fast.k == dense.k
+
+
+def test_random_state_does_not_change_the_components() -> None:
+    v = _votes(seed=5)
+    a, b = compute_opinion_map(v, random_state=0), compute_opinion_map(v, random_state=123)
+    np.testing.assert_allclose(a.components, b.components, atol=1e-10)
+    assert a.group_of == b.group_of

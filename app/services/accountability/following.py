@@ -1,7 +1,9 @@
 """Following an issue by email: double opt-in, one-click unsubscribe, and the notifications.
 
 Links carry tokens signed with the app's secret (itsdangerous): the confirmation link expires
-after a week, the unsubscribe link never does (RFC 8058 wants it to keep working).
+after a week, the unsubscribe link never does (RFC 8058 wants it to keep working). What they sign
+is the follower's random ``token``, nothing else: a link shows neither the address nor the row,
+and a well-signed link to a follower who has left is told apart from a forged one.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import Issue, IssueFollower, MinistryResponse, Stage, utcnow
+from app.models import Issue, IssueFollower, MinistryResponse, Stage, new_follower_token, utcnow
 from app.services.accountability.outbox import enqueue
 from app.services.accounts import normalize_email
 from app.services.labels import stage_label
@@ -37,18 +40,17 @@ def _unsubscribe_serializer() -> URLSafeSerializer:
 
 
 def confirm_token(follower: IssueFollower) -> str:
-    return _confirm_serializer().dumps({"f": follower.id, "e": follower.email})
+    return _confirm_serializer().dumps(follower.token)
 
 
 def unsubscribe_token(follower: IssueFollower) -> str:
-    return _unsubscribe_serializer().dumps({"f": follower.id, "e": follower.email})
+    return _unsubscribe_serializer().dumps(follower.token)
 
 
 def _follower_from(payload: object) -> IssueFollower | None:
-    if not isinstance(payload, dict):
+    if not isinstance(payload, str) or not payload:
         return None
-    follower = db.session.get(IssueFollower, payload.get("f"))
-    return follower if follower is not None and follower.email == payload.get("e") else None
+    return db.session.scalar(select(IssueFollower).filter_by(token=payload))
 
 
 # --- signing up, confirming, leaving ---------------------------------------------------------
@@ -64,11 +66,7 @@ def request_follow(issue: Issue, email: str, locale: str) -> IssueFollower:
         address = normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
         raise AgoraError("invalid_email", _("Enter a valid email address."), 400) from None
-    follower = db.session.scalar(select(IssueFollower).filter_by(issue_id=issue.id, email=address))
-    if follower is None:
-        follower = IssueFollower(issue_id=issue.id, email=address, locale=locale)
-        db.session.add(follower)
-        db.session.flush()
+    follower = _add_follower(issue, address, locale)
     if follower.confirmed_at is not None:
         return follower
     follower.locale = locale
@@ -83,6 +81,22 @@ def request_follow(issue: Issue, email: str, locale: str) -> IssueFollower:
             unsubscribe=False,
         )
     return follower
+
+
+def _add_follower(issue: Issue, address: str, locale: str) -> IssueFollower:
+    """The address's follower row for the issue, inserted unless it exists.
+
+    ``INSERT ... ON CONFLICT DO NOTHING``: two sign-ups of the same address at once (a double
+    click) end with one row and no IntegrityError, on SQLite and PostgreSQL alike.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(IssueFollower)
+        .values(issue_id=issue.id, email=address, locale=locale, token=new_follower_token(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["issue_id", "email"])
+    )
+    return db.session.scalar(select(IssueFollower).filter_by(issue_id=issue.id, email=address))
 
 
 def follower_to_confirm(token: str) -> IssueFollower:
@@ -130,7 +144,7 @@ def unsubscribe(token: str) -> Issue | None:
     return issue
 
 
-# --- notifications (signal receivers call these after the change is committed) --------------
+# --- notifications (queued in the transaction of the change they announce) -----------------
 
 
 def _confirmed_followers(issue_id: int) -> list[IssueFollower]:
@@ -143,21 +157,19 @@ def _confirmed_followers(issue_id: int) -> list[IssueFollower]:
     )
 
 
-def notify_stage_changed(issue_id: int, stage: Stage | str, changed_at: datetime) -> int:
-    """Queue an email per confirmed follower about a stage change, commit; how many are new."""
-    issue = db.session.get(Issue, issue_id)
-    if issue is None:
-        return 0
+def queue_stage_changed(issue: Issue, stage: Stage | str, changed_at: datetime) -> int:
+    """Queue an email per confirmed follower about a stage change, in the change's transaction
+    (not committed); how many are new (the dedupe key makes a repeat a no-op)."""
     stage = Stage(stage)
     response = db.session.scalar(
-        select(MinistryResponse).filter_by(issue_id=issue_id, answered_at=None).order_by(MinistryResponse.due_at)
+        select(MinistryResponse).filter_by(issue_id=issue.id, answered_at=None).order_by(MinistryResponse.due_at)
     )
     added = 0
-    for follower in _confirmed_followers(issue_id):
+    for follower in _confirmed_followers(issue.id):
         with force_locale(follower.locale):
             added += _enqueue_to(
                 follower,
-                f"stage:{issue_id}:{stage.value}:{changed_at.isoformat()}:{follower.id}",
+                f"stage:{issue.id}:{stage.value}:{changed_at.isoformat()}:{follower.id}",
                 _(
                     "“%(title)s” is now in the %(stage)s stage",
                     title=issue.title,
@@ -168,21 +180,18 @@ def notify_stage_changed(issue_id: int, stage: Stage | str, changed_at: datetime
                 stage=stage_label(stage),
                 response=response,
             )
-    db.session.commit()
     return added
 
 
-def notify_response_published(issue_id: int, response_id: int) -> int:
-    """Queue one email per confirmed follower about a published response, and commit."""
-    response = db.session.get(MinistryResponse, response_id)
-    if response is None or response.issue_id != issue_id:
-        return 0
+def queue_response_published(response: MinistryResponse) -> int:
+    """Queue one email per confirmed follower about a published response, in the publication's
+    transaction (not committed)."""
     added = 0
-    for follower in _confirmed_followers(issue_id):
+    for follower in _confirmed_followers(response.issue_id):
         with force_locale(follower.locale):
             added += _enqueue_to(
                 follower,
-                f"response:{response_id}:{follower.id}",
+                f"response:{response.id}:{follower.id}",
                 _(
                     "%(agency)s answered on “%(title)s”",
                     agency=response.issue.steward_agency,
@@ -192,7 +201,6 @@ def notify_response_published(issue_id: int, response_id: int) -> int:
                 issue=response.issue,
                 response=response,
             )
-    db.session.commit()
     return added
 
 

@@ -32,6 +32,7 @@ BATCH_SIZE = 50
 
 def enqueue(*, dedupe_key: str, to: str, subject: str, text_body: str, headers: dict[str, str] | None = None) -> bool:
     """Add a message unless one with ``dedupe_key`` exists (not committed); True when added."""
+    subject = " ".join(subject.split())  # a header is one line, whatever the title held
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -134,8 +135,17 @@ def _send_batch(ids: list[int], report: SendReport) -> None:
             if row is None or row.sent_at is not None:
                 continue
             try:
-                smtp.send_message(build_message(row, sender))
-            except (OSError, smtplib.SMTPException) as error:
+                message = build_message(row, sender)
+            except (ValueError, TypeError, UnicodeError) as error:
+                # This message can never be built (e.g. a line break in a header): set it aside
+                # for an operator and go on with the others; retrying would fail the same way.
+                db.session.rollback()
+                _record_failure([row_id], error, permanent=True)
+                report.failed += 1
+                continue
+            try:
+                smtp.send_message(message)
+            except (OSError, smtplib.SMTPException, ValueError, UnicodeError) as error:
                 db.session.rollback()
                 _record_failure([row_id], error)
                 report.failed += 1
@@ -147,9 +157,12 @@ def _send_batch(ids: list[int], report: SendReport) -> None:
             report.sent += 1
 
 
-def _record_failure(ids: list[int], error: Exception) -> None:
-    """Keep the error; the claim already scheduled the retry."""
+def _record_failure(ids: list[int], error: Exception, *, permanent: bool = False) -> None:
+    """Keep the error; the claim already scheduled the retry (none for a ``permanent`` failure)."""
     message = f"{type(error).__name__}: {error}"[:1000]
-    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(last_error=message))
+    values: dict[str, object] = {"last_error": message}
+    if permanent:
+        values["attempts"] = MAX_ATTEMPTS
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(**values))
     db.session.commit()
     current_app.logger.warning("Email delivery failed for %d message(s): %s", len(ids), message)

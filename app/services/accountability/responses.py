@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from app.exceptions import AgoraError
 from app.extensions import db
@@ -55,21 +54,12 @@ def open_response(issue: Issue, kind: ResponseKind, opened_at: datetime) -> Mini
     return response
 
 
-def open_for_stage(issue_id: int, stage: Stage | str, changed_at: datetime) -> MinistryResponse | None:
-    """React to a committed stage change: open the response that stage makes due, and commit."""
+def open_for_stage(issue: Issue, stage: Stage | str, changed_at: datetime) -> MinistryResponse | None:
+    """Open the response ``stage`` makes due, in the stage change's transaction (not committed)."""
     kind = KIND_FOR_STAGE.get(Stage(stage))
-    issue = db.session.get(Issue, issue_id)
-    if kind is None or issue is None:
+    if kind is None:
         return None
-    response = open_response(issue, kind, changed_at)
-    if response is None:
-        return None
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent stage change opened it first: keep that one
-        db.session.rollback()
-        return None
-    return response
+    return open_response(issue, kind, changed_at)
 
 
 # --- publishing -----------------------------------------------------------------------------
@@ -86,7 +76,11 @@ def _require_publisher(user: object, issue: Issue) -> None:
 
 def _require_unanswered(response: MinistryResponse) -> None:
     if response.answered_at is not None:
-        raise AgoraError("already_published", _("This response has already been published."), 409)
+        raise _already_published()
+
+
+def _already_published() -> AgoraError:
+    return AgoraError("already_published", _("This response has already been published."), 409)
 
 
 def publish_response(
@@ -120,6 +114,16 @@ def publish_response(
             ),
             400,
         )
+    published_at = now or utcnow()
+    # Claimed with a conditional UPDATE: of two concurrent publications (a double click), the
+    # second finds the response answered and writes nothing (the unique position backs this up).
+    claimed = db.session.execute(
+        update(MinistryResponse)
+        .where(MinistryResponse.id == response.id, MinistryResponse.answered_at.is_(None))
+        .values(answered_at=published_at, published_by_id=getattr(user, "id", None), summary=summary.strip())
+    )
+    if claimed.rowcount != 1:
+        raise _already_published()
     for position, point in enumerate(points):
         verdict, reasons = answers[point.key]
         response.points.append(
@@ -134,9 +138,6 @@ def publish_response(
                 reasons=reasons.strip(),
             )
         )
-    response.summary = summary.strip()
-    response.answered_at = now or utcnow()
-    response.published_by_id = getattr(user, "id", None)
     return response
 
 

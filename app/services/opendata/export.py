@@ -30,6 +30,7 @@ from sqlalchemy import BigInteger, Integer, cast, func, select
 
 from app.extensions import db
 from app.models import Issue, ModerationStatus, Statement, Vote, VoteEvent
+from app.services.integrations.xids import xids_by_participant
 from app.services.opendata.export_ids import ExportIds, export_ids
 from app.services.report.state import latest_report_state
 
@@ -100,7 +101,10 @@ class Export:
             )
         )
         tids = self.ids.comment_id
-        yield ",".join(["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"])
+        # pol.is adds an xid column when the conversation has external ids (embeds with data-xid).
+        self._xids = xids_by_participant(self.issue.id)
+        head = ["participant", *(["xid"] if self._xids else []), "group-id", "n-comments", "n-votes", "n-agree"]
+        yield ",".join([*head, "n-disagree"])
         yield "".join(f",{tids[sid]}" for sid in voted) + "\n"
         column = {sid: i for i, sid in enumerate(voted)}
         authored = dict(
@@ -142,7 +146,8 @@ class Export:
     def _matrix_row(self, pid, group_of, authored, n, agree, disagree, cells) -> str:
         group = group_of.get(pid)
         group_cell = "" if group is None else group
-        head = f"{self.ids.participant_id[pid]},{group_cell},{authored.get(pid, 0)},{n},{agree},{disagree}"
+        xid = f",{quote(self._xids.get(pid, ''))}" if self._xids else ""
+        head = f"{self.ids.participant_id[pid]}{xid},{group_cell},{authored.get(pid, 0)},{n},{agree},{disagree}"
         return head + "".join("," + cell for cell in cells) + "\n"
 
     # --- summary.csv ----------------------------------------------------------------------

@@ -27,6 +27,8 @@ from app.models import (
     VoteEvent,
     utcnow,
 )
+from app.security.ids import MAX_ID, parse_int
+from app.security.text import is_blank, text_problem
 from app.services.statements import normalize_statement
 
 _MODERATION = {
@@ -86,7 +88,7 @@ def read_export(folder: Path) -> PolisExport:
 
 
 def import_export(export: PolisExport, *, slug: str, title: str, **issue_fields: object) -> ImportSummary:
-    """Create the issue, participants, statements, vote events and current votes; commit once."""
+    """Create the issue, participants, statements, vote events and current votes (the caller commits)."""
     issue = Issue(
         slug=slug,
         title=title,
@@ -150,7 +152,6 @@ def import_export(export: PolisExport, *, slug: str, title: str, **issue_fields:
     ]
     _bulk_insert(VoteEvent, event_rows)
     _bulk_insert(Vote, vote_rows)
-    db.session.commit()
     return ImportSummary(
         issue_id=issue.id,
         statements=len(statement_rows),
@@ -199,10 +200,9 @@ def _rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]
             raise PolisImportError(f"{path}, line {reader.line_num}: {error}") from None
 
 
-def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
+def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = None, maximum: int = MAX_ID) -> int:
+    value = parse_int(raw, maximum=maximum)
+    if value is None:
         raise PolisImportError(f"{path}, line {line}: {name} {raw!r} is not an integer") from None
     if allowed is not None and value not in allowed:
         choices = ", ".join(str(v) for v in sorted(allowed))
@@ -212,7 +212,7 @@ def _int(path: Path, line: int, name: str, raw: str, allowed: set[int] | None = 
 
 def _timestamp(path: Path, line: int, raw: str) -> datetime:
     """openData timestamps are epoch milliseconds (older tools wrote seconds; both are accepted)."""
-    value = _int(path, line, "timestamp", raw)
+    value = _int(path, line, "timestamp", raw, maximum=2**63 - 1)
     seconds = value / 1000 if value > 100_000_000_000 else value
     try:
         return datetime.fromtimestamp(seconds, UTC)
@@ -232,7 +232,7 @@ def _read_comments(path: Path) -> list[PolisComment]:
         if tid in comments:
             raise PolisImportError(f"{path}, line {line}: comment-id {tid} appears twice")
         text = row["comment-body"]
-        if not text.strip() or "\x00" in text:
+        if is_blank(text) or text_problem(text) is not None:
             raise PolisImportError(f"{path}, line {line}: comment-body is empty or not text")
         author = row["author-id"].strip()
         comments[tid] = PolisComment(
@@ -273,9 +273,9 @@ def _read_participants_votes(path: Path, tids: set[int]) -> list[tuple[datetime,
     for line, row in _rows(path, ["participant"]):
         pid = _int(path, line, "participant", row["participant"])
         for column, cell in row.items():
-            if not column.strip().isdigit() or not cell.strip():
+            tid = parse_int(column, minimum=0, maximum=MAX_ID)
+            if tid is None or not cell.strip():
                 continue
-            tid = int(column)
             if tid not in tids:
                 raise PolisImportError(f"{path}, line 1: column {column} is not a comment-id in comments.csv")
             events.append((now, pid, tid, _int(path, line, f"vote for comment {tid}", cell, _VOTES)))

@@ -77,10 +77,11 @@ class MemoryDirtyIssues:
 class RedisDirtyIssues:
     """Dirty marks shared by every web process and the worker: a Redis set plus a wake-up list."""
 
-    def __init__(self, url: str, namespace: str = "agora") -> None:
+    def __init__(self, url: str, namespace: str = "agora", max_connections: int = 100) -> None:
         from redis import Redis
 
-        self._redis = Redis.from_url(url)
+        # Every request thread may mark at once: redis-py's pool raises past max_connections.
+        self._redis = Redis.from_url(url, max_connections=max_connections)
         self.set_key = f"{namespace}:opinion-map:dirty"
         self.wake_key = f"{namespace}:opinion-map:wake"
 
@@ -208,7 +209,7 @@ def make_dirty_issues(app: Flask) -> DirtyIssues:
                 "CLUSTERING_MODE=external needs REDIS_URL: the web processes and the worker"
                 " share their dirty marks there."
             )
-        return RedisDirtyIssues(url)
+        return RedisDirtyIssues(url, app.config["REDIS_KEY_PREFIX"], app.config["WEB_THREADS"] + 16)
     return MemoryDirtyIssues()
 
 

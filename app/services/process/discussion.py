@@ -9,10 +9,15 @@ from flask_babel import gettext as _
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import DiscussionPost, DiscussionTopic, Issue, ModerationMode, ModerationStatus
+from app.security.text import check_text, is_blank
 from app.services.process import activity
 from app.services.process.issue_rows import row_of, rows_of
 
 MAX_POST_LENGTH = 5000
+#: Replies nest at most this deep (a reply to the topic is depth 0); enforced here, not in the page.
+MAX_DEPTH = 6
+#: Posts shown per page of a topic (in thread order).
+POSTS_PER_PAGE = 100
 
 
 @dataclass
@@ -21,6 +26,25 @@ class Thread:
 
     post: DiscussionPost
     replies: list[Thread] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One post in thread order, with its depth (how far to indent it, capped at MAX_DEPTH)."""
+
+    post: DiscussionPost
+    depth: int
+
+    @property
+    def can_reply(self) -> bool:
+        return self.depth < MAX_DEPTH
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    entries: list[ThreadEntry]
+    page: int
+    pages: int
 
 
 def topics(issue: Issue) -> list[DiscussionTopic]:
@@ -49,8 +73,8 @@ def is_visible(post: DiscussionPost, issue: Issue) -> bool:
 
 def reply(topic: DiscussionTopic, *, participant_id: int, body: str, parent_id: int | None) -> DiscussionPost:
     """Any participant (anonymous or registered) replies to the topic or to a visible reply; the caller commits."""
-    body = (body or "").strip()
-    if not body:
+    body = check_text(body or "", code="post").strip()
+    if is_blank(body):
         raise AgoraError("post_empty", _("Write something before posting."), 400)
     if len(body) > MAX_POST_LENGTH:
         raise AgoraError(
@@ -60,6 +84,12 @@ def reply(topic: DiscussionTopic, *, participant_id: int, body: str, parent_id: 
         parent = db.session.get(DiscussionPost, parent_id)
         if parent is None or parent.topic_id != topic.id or not is_visible(parent, _issue_of(topic)):
             raise AgoraError("post_not_found", _("We could not find the reply you are answering."), 404)
+        if _depth_of(parent) >= MAX_DEPTH:
+            raise AgoraError(
+                "thread_too_deep",
+                _("This conversation is nested as deep as it can go. Answer an earlier reply instead."),
+                400,
+            )
     post = DiscussionPost(topic_id=topic.id, parent_id=parent_id, author_id=participant_id, body=body)
     db.session.add(post)
     return post
@@ -87,6 +117,35 @@ def thread(topic: DiscussionTopic, *, staff: bool) -> list[Thread]:
         elif parent_id in nodes:
             nodes[parent_id].replies.append(node)
     return roots
+
+
+def flatten(roots: list[Thread]) -> list[ThreadEntry]:
+    """The tree in reading order with depths, by an explicit stack: no recursion, however deep."""
+    entries: list[ThreadEntry] = []
+    stack = [(node, 0) for node in reversed(roots)]
+    while stack:
+        node, depth = stack.pop()
+        entries.append(ThreadEntry(node.post, min(depth, MAX_DEPTH)))
+        stack.extend((child, depth + 1) for child in reversed(node.replies))
+    return entries
+
+
+def thread_page(topic: DiscussionTopic, *, staff: bool, page: int = 1) -> ThreadPage:
+    """One page of the topic's replies in thread order (page numbers start at 1 and are clamped)."""
+    entries = flatten(thread(topic, staff=staff))
+    pages = max(1, -(-len(entries) // POSTS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * POSTS_PER_PAGE
+    return ThreadPage(entries[start : start + POSTS_PER_PAGE], page, pages)
+
+
+def _depth_of(post: DiscussionPost) -> int:
+    """How deep ``post`` sits (0: answers the topic); walks at most MAX_DEPTH + 1 parents."""
+    depth, parent_id = 0, post.parent_id
+    while parent_id is not None and depth <= MAX_DEPTH:
+        depth += 1
+        parent_id = db.session.scalar(db.select(DiscussionPost.parent_id).where(DiscussionPost.id == parent_id))
+    return depth
 
 
 def pending_posts(issue: Issue) -> list[DiscussionPost]:

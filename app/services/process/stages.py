@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 
 from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import STAGE_ORDER, VOTING_OPEN_BY_DEFAULT, Issue, IssueStage, Stage, utcnow
+from app.services.accountability import following, responses
 from app.services.labels import stage_label
 from app.services.process import activity
 
@@ -64,27 +66,55 @@ def voting_closed(stage: Stage) -> AgoraError:
     )
 
 
-def advance(issue: Issue, actor_id: int | None) -> IssueStage:
-    """Open the stage after the current one."""
+@dataclass(frozen=True)
+class StageChange:
+    """A stage change written in the session; ``announce`` it once the caller has committed."""
+
+    issue_id: int
+    stage: Stage
+    previous: Stage
+    changed_at: datetime
+    row: IssueStage
+
+
+def advance(issue: Issue, actor_id: int | None, *, expected: Stage | str | None = None) -> StageChange:
+    """Open the stage after the current one (not committed).
+
+    ``expected`` is the stage the facilitator's page showed as current: when the issue has moved
+    on since (a double click, or another facilitator), nothing is changed and a 409 says so.
+    """
+    _check_expected(issue, expected)
     position = STAGE_ORDER.index(issue.current_stage)
     if position + 1 >= len(STAGE_ORDER):
         raise AgoraError("last_stage", _("The issue is already in its last stage."), 409)
     return open_stage(issue, STAGE_ORDER[position + 1], actor_id)
 
 
-def open_stage(issue: Issue, key: Stage | str, actor_id: int | None) -> IssueStage:
-    """Make ``key`` the current stage (moving on, or reopening an earlier one), log it, commit, signal.
+def open_stage(
+    issue: Issue, key: Stage | str, actor_id: int | None, *, expected: Stage | str | None = None
+) -> StageChange:
+    """Make ``key`` the current stage (moving on, or reopening an earlier one), with everything
+    that must happen with it, in the session (the caller commits, then calls ``announce``).
 
     The stage being left ends now; the opened one starts now and its planned end is kept only if
-    it is still ahead.
+    it is still ahead. The log entry, the ministry's response deadline the stage starts and the
+    followers' emails are written in the same transaction, so a crash loses all or none of them.
+    The current stage is changed with a conditional UPDATE: of two concurrent changes from the
+    same stage, the second gets a 409 and writes nothing.
     """
     try:
         key = Stage(key)
     except ValueError:
         raise AgoraError("stage_unknown", _("There is no such stage."), 400) from None
+    _check_expected(issue, expected)
     previous = issue.current_stage
     if key == previous:
         raise AgoraError("stage_already_open", _("This stage is already the current one."), 409)
+    claimed = db.session.execute(
+        update(Issue).where(Issue.id == issue.id, Issue.current_stage == previous).values(current_stage=key)
+    )
+    if claimed.rowcount != 1:
+        raise stage_changed_meanwhile()
     now = utcnow()
     rows = {stage.key: stage for stage in issue.stages}
     if previous in rows:
@@ -106,11 +136,34 @@ def open_stage(issue: Issue, key: Stage | str, actor_id: int | None) -> IssueSta
         previous=previous.value,
         reopened=STAGE_ORDER.index(key) < STAGE_ORDER.index(previous),
     )
-    db.session.commit()
+    # The deadline first, so that the followers' email can give it.
+    responses.open_for_stage(issue, key, now)
+    following.queue_stage_changed(issue, key, now)
+    return StageChange(issue_id=issue.id, stage=key, previous=previous, changed_at=now, row=target)
+
+
+def announce(change: StageChange) -> None:
+    """Tell listeners (live pages, integrations) about a committed stage change; they only notify."""
     signals.stage_changed.send(
-        current_app._get_current_object(), issue_id=issue.id, stage=key.value, previous=previous.value, changed_at=now
+        current_app._get_current_object(),
+        issue_id=change.issue_id,
+        stage=change.stage.value,
+        previous=change.previous.value,
+        changed_at=change.changed_at,
     )
-    return target
+
+
+def stage_changed_meanwhile() -> AgoraError:
+    return AgoraError(
+        "stage_changed", _("The stage was changed meanwhile. Reload the page to see the current one."), 409
+    )
+
+
+def _check_expected(issue: Issue, expected: Stage | str | None) -> None:
+    if expected is None or expected == "":
+        return
+    if str(expected) != issue.current_stage.value:
+        raise stage_changed_meanwhile()
 
 
 def update_stage(
