@@ -103,7 +103,11 @@ class Voter:
             f"{self.url}/api/v1/issues/{self.issue_id}/votes", json=ballot, headers={"X-CSRFToken": self.token}
         ) as answer:
             body = await answer.read()
-            return answer.status, body[:300].decode("utf-8", "replace")
+            status = answer.status
+        if 200 <= status < 300 and not self.participant_id:
+            # A participant exists from its first write on; the session now names it.
+            await self.open()
+        return status, body[:300].decode("utf-8", "replace")
 
 
 async def issue_of(url: str, slug: str) -> tuple[int, int, list[int]]:

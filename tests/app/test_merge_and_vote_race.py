@@ -162,6 +162,7 @@ def test_concurrent_changes_of_one_vote_keep_vote_and_events_in_step(app):
                 for round_ in range(10):
                     value = values[(n + round_) % 3]
                     record_vote(Ballot(issue_id, statement_id, value), participant_id)
+                    db.session.commit()  # the caller commits, as the API does
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001  (reported below)
             errors.append(error)
@@ -190,6 +191,7 @@ def test_a_change_racing_a_repeat_leaves_the_latest_event_equal_to_the_vote(app)
     participant_id = make_participant(app)
     with app.test_request_context():
         record_vote(Ballot(issue_id, statement_id, VoteValue.AGREE), participant_id)
+        db.session.commit()
         engine = db.engine
     a_paused, release_a, b_started = threading.Event(), threading.Event(), threading.Event()
 
@@ -207,6 +209,7 @@ def test_a_change_racing_a_repeat_leaves_the_latest_event_equal_to_the_vote(app)
     def cast(name: str, value: VoteValue) -> None:
         with app.test_request_context():
             outcomes[name] = record_vote(Ballot(issue_id, statement_id, value), participant_id).outcome.value
+            db.session.commit()
             db.session.remove()
 
     event.listen(engine, "after_cursor_execute", after)

@@ -9,6 +9,7 @@ import time_machine
 
 from app.extensions import db
 from app.models import User
+from tests.support.issues import make_issue, make_statement
 
 PASSWORD = "correct horse battery staple"  # tests/app/conftest.py's
 
@@ -54,7 +55,16 @@ def test_remember_me_cookie_is_secure_httponly_and_two_weeks(app, client, auth):
 
 
 def test_an_anonymous_permanent_session_does_not_make_a_login_permanent(app, client, auth):
-    client.get("/api/v1/session")  # an anonymous participant: a permanent (one-year) session
+    issue_id = make_issue(app)
+    statement_id = make_statement(app, issue_id, "Night buses")
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    # The first write makes an anonymous participant: a permanent (one-year) session.
+    voted = client.post(
+        f"/api/v1/issues/{issue_id}/votes",
+        json={"statement_id": statement_id, "vote": "agree"},
+        headers={"X-CSRFToken": token},
+    )
+    assert voted.status_code == 201
     with client.session_transaction() as session:
         assert session.permanent
     user = auth.create_user()
