@@ -7,6 +7,7 @@ here during app set-up. In the scale-out setup the same services run in their ow
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 from flask import Flask
@@ -43,3 +44,31 @@ def start(app: Flask) -> None:
 def stop(app: Flask) -> None:
     for service in services(app):
         service.stop()
+
+
+class ThreadService:
+    """A background service whose work is a loop in one daemon thread: subclasses write ``_run``.
+
+    ``_run(app)`` loops until ``self._stop`` is set, waiting on it between rounds so that
+    ``stop`` ends the wait at once.
+    """
+
+    name = "background-service"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, app: Flask) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(app,), name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self, app: Flask) -> None:
+        raise NotImplementedError

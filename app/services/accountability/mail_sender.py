@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 from flask import Flask
 
+from app.background import ThreadService
 from app.extensions import db
 from app.services.accountability.outbox import send_due
 from app.services.privacy import purge_expired_follows
@@ -14,25 +14,10 @@ from app.services.privacy import purge_expired_follows
 PURGE_INTERVAL = 600.0  # seconds
 
 
-class OutboxSender:
+class OutboxSender(ThreadService):
     """Polls the outbox every ``MAIL_POLL_INTERVAL`` seconds in a daemon thread."""
 
     name = "outbox-sender"
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, app: Flask) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(app,), name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def _run(self, app: Flask) -> None:
         interval = float(app.config.get("MAIL_POLL_INTERVAL", 2.0))

@@ -16,11 +16,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OutboxEmail, utcnow
+from app.services.retry_queue import claim_due_rows
 
 #: Retry back-off: 1, 2, 4, ... minutes, at most a day apart; after MAX_ATTEMPTS the row stays
 #: unsent with its last error, for an operator to look at.
@@ -61,24 +62,14 @@ def backoff(attempts: int) -> timedelta:
 
 def claim_due(now: datetime | None = None, limit: int = BATCH_SIZE) -> list[int]:
     """Claim up to ``limit`` due, unsent messages and commit the claim; their ids."""
-    now = now or utcnow()
-    rows = db.session.scalars(
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.sent_at.is_(None),
-            OutboxEmail.next_attempt_at <= now,
-            OutboxEmail.attempts < MAX_ATTEMPTS,
-        )
-        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for row in rows:
-        row.attempts += 1
-        row.next_attempt_at = now + backoff(row.attempts)
-    ids = [row.id for row in rows]
-    db.session.commit()
-    return ids
+    return claim_due_rows(
+        OutboxEmail,
+        OutboxEmail.sent_at,
+        now=now or utcnow(),
+        limit=limit,
+        max_attempts=MAX_ATTEMPTS,
+        backoff=backoff,
+    )
 
 
 def build_message(row: OutboxEmail, sender: str) -> EmailMessage:

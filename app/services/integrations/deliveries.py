@@ -13,19 +13,19 @@ import hmac
 import http.client
 import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from sqlalchemy import select
 
+from app.background import ThreadService
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import Webhook, WebhookDelivery, utcnow
 from app.services.integrations.ssrf import check_url
+from app.services.retry_queue import claim_due_rows
 
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=6)
@@ -45,24 +45,15 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim_due(now: datetime | None = None, limit: int = BATCH_SIZE) -> list[int]:
-    now = now or utcnow()
-    rows = db.session.scalars(
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.delivered_at.is_(None),
-            WebhookDelivery.next_attempt_at <= now,
-            WebhookDelivery.attempts < MAX_ATTEMPTS,
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for row in rows:
-        row.attempts += 1
-        row.next_attempt_at = now + backoff(row.attempts)
-    ids = [row.id for row in rows]
-    db.session.commit()
-    return ids
+    """Claim up to ``limit`` due, undelivered deliveries and commit the claim; their ids."""
+    return claim_due_rows(
+        WebhookDelivery,
+        WebhookDelivery.delivered_at,
+        now=now or utcnow(),
+        limit=limit,
+        max_attempts=MAX_ATTEMPTS,
+        backoff=backoff,
+    )
 
 
 @dataclass
@@ -157,25 +148,10 @@ class _PinnedConnection(http.client.HTTPConnection):
             self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
 
 
-class WebhookSender:
+class WebhookSender(ThreadService):
     """Background service: enqueues overdue-response events and sends due deliveries."""
 
     name = "webhook-sender"
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, app: Flask) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(app,), name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def _run(self, app: Flask) -> None:
         interval = float(app.config.get("AGORA_WEBHOOK_POLL_INTERVAL", 2.0))
