@@ -8,7 +8,7 @@ from app.api import bp, schemas
 from app.api.serializers import serialize_vote
 from app.api.spec import PARTICIPANT, endpoint
 from app.extensions import db, limiter
-from app.services.participants import get_or_create_participant
+from app.services.participants import get_or_create_participant_id
 from app.services.rate_limits import participant_key, vote_limit
 from app.services.voting import VoteOutcome, announce_vote, check_vote, record_vote
 
@@ -32,10 +32,10 @@ def vote(issue_id: int, body: dict):
     """
     # 4xx before any write: a draft is a 404 to citizens, the issue's rule a 403, then the vote itself.
     ballot = check_vote(issue_id, body.get("statement_id"), body.get("vote"))
-    participant = get_or_create_participant()  # 429 past the address's new-participant limit
-    result = record_vote(ballot, participant.id)
+    participant_id = get_or_create_participant_id()  # 429 past the address's new-participant limit
+    result = record_vote(ballot, participant_id)
     db.session.commit()  # acknowledged only once stored
-    announce_vote(ballot, participant.id, result)
+    announce_vote(ballot, participant_id, result)
     status = 201 if result.outcome is VoteOutcome.CREATED else 200
     return jsonify(
         vote=serialize_vote(result.vote),

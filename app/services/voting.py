@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Executable, Select, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import Issue, IssueStage, IssueStatus, ModerationStatus, Statement, Vote, VoteEvent, VoteValue, utcnow
+from app.models import (
+    EmbedSettings,
+    Issue,
+    IssueStage,
+    IssueStatus,
+    ModerationStatus,
+    Statement,
+    Vote,
+    VoteEvent,
+    VoteValue,
+    utcnow,
+)
 from app.security.ids import parse_id
-from app.services.integrations.xids import check_participation
+from app.services.integrations.xids import check_participation, is_xid_policy
 from app.services.issues import issue_not_found
 from app.services.participation.policy import IssueRule, check_can_write
 from app.services.process import stages
@@ -61,6 +73,8 @@ class Ballot:
     issue_id: int
     statement_id: int
     value: VoteValue
+    # Only allow-listed XIDs may vote: read with the checks (no second query); None = read it again.
+    xid_policy: bool | None = None
 
 
 def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot:
@@ -71,22 +85,7 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
     issue receives most often.
     """
     statement_id = _statement_id(statement_id)
-    found = db.session.execute(
-        select(
-            Issue.slug,
-            Issue.status,
-            Issue.participation,
-            Issue.current_stage,
-            Issue.moderation_mode,
-            IssueStage.voting_open,
-            Statement.issue_id.label("statement_issue_id"),
-            Statement.moderation_status,
-        )
-        .select_from(Issue)
-        .outerjoin(IssueStage, and_(IssueStage.issue_id == Issue.id, IssueStage.key == Issue.current_stage))
-        .outerjoin(Statement, Statement.id == statement_id)
-        .where(Issue.id == issue_id)
-    ).first()
+    found = db.session.execute(_vote_check_query(), {"issue_id": issue_id, "statement_id": statement_id}).first()
     if found is None or (found.status is IssueStatus.DRAFT and not viewer_is_staff()):
         raise issue_not_found()
     check_can_write(IssueRule(issue_id, found.slug, found.participation))  # 403 participation_required
@@ -103,12 +102,41 @@ def check_vote(issue_id: int, statement_id: object, raw_value: object) -> Ballot
         raise _statement_not_found()  # hidden until moderated (strict mode): to a citizen it does not exist yet
     if not stages.voting_open_in(found.current_stage, found.voting_open):
         raise stages.voting_closed(found.current_stage)
-    return Ballot(issue_id=issue_id, statement_id=statement_id, value=value)
+    return Ballot(
+        issue_id=issue_id,
+        statement_id=statement_id,
+        value=value,
+        xid_policy=is_xid_policy(found.participation, found.xid_only),
+    )
+
+
+@functools.cache
+def _vote_check_query() -> Select:
+    """``check_vote``'s one query, built once: constructing a statement costs more CPU than
+    running it from SQLAlchemy's compiled cache, on the request a live issue gets most."""
+    return (
+        select(
+            Issue.slug,
+            Issue.status,
+            Issue.participation,
+            Issue.current_stage,
+            Issue.moderation_mode,
+            IssueStage.voting_open,
+            Statement.issue_id.label("statement_issue_id"),
+            Statement.moderation_status,
+            EmbedSettings.xid_only,
+        )
+        .select_from(Issue)
+        .outerjoin(IssueStage, and_(IssueStage.issue_id == Issue.id, IssueStage.key == Issue.current_stage))
+        .outerjoin(Statement, Statement.id == bindparam("statement_id"))
+        .outerjoin(EmbedSettings, EmbedSettings.issue_id == Issue.id)
+        .where(Issue.id == bindparam("issue_id"))
+    )
 
 
 def record_vote(ballot: Ballot, participant_id: int) -> VoteResult:
     """Write a checked vote and its event (the caller commits, then calls ``announce_vote``)."""
-    check_participation(ballot.issue_id, participant_id)  # the ``xid`` policy: 403 before any write
+    check_participation(ballot.issue_id, participant_id, xid_policy=ballot.xid_policy)  # 403 before any write
     return _write_vote(ballot.issue_id, participant_id, ballot.statement_id, ballot.value)
 
 
@@ -150,33 +178,53 @@ def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: Vo
     objects, flush, expire them on commit) is not needed for two rows whose values we know.
     """
     now = utcnow()
-    votes, events = Vote.__table__, VoteEvent.__table__
+    sql = _vote_statements(db.session.get_bind().dialect.name)
     row = dict(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=int(value))
-    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    inserted = db.session.execute(
-        dialect_insert(votes)
-        .values(**row, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
-        .returning(votes.c.id)
-    ).first()
-    if inserted is not None:
+    if db.session.execute(sql.insert_vote, {**row, "updated_at": now}).first() is not None:
         outcome, updated_at = VoteOutcome.CREATED, now
     else:
-        stored = db.session.execute(
-            select(votes.c.id, votes.c.value, votes.c.updated_at)
-            .where(votes.c.participant_id == participant_id, votes.c.statement_id == statement_id)
-            .with_for_update()
-        ).one()
+        stored = db.session.execute(sql.lock_vote, row).one()
         if stored.value == int(value):
             outcome, updated_at = VoteOutcome.UNCHANGED, stored.updated_at
         else:
-            db.session.execute(update(votes).where(votes.c.id == stored.id).values(value=int(value), updated_at=now))
+            db.session.execute(sql.update_vote, {"vote_id": stored.id, "value": int(value), "updated_at": now})
             outcome, updated_at = VoteOutcome.CHANGED, now
-    event_id = db.session.execute(insert(events).values(**row, created_at=now)).inserted_primary_key[0]
+    event_id = db.session.execute(sql.insert_event, {**row, "created_at": now}).scalar_one()
     return VoteResult(
         vote=CurrentVote(statement_id=statement_id, value=int(value), updated_at=updated_at),
         event_id=event_id,
         outcome=outcome,
+    )
+
+
+@dataclass(frozen=True)
+class _VoteStatements:
+    """``_write_vote``'s statements, built once per dialect (as ``_vote_check_query``)."""
+
+    insert_vote: Executable  # does nothing when the vote exists
+    lock_vote: Executable
+    update_vote: Executable
+    insert_event: Executable
+
+
+@functools.cache
+def _vote_statements(dialect: str) -> _VoteStatements:
+    votes, events = Vote.__table__, VoteEvent.__table__
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return _VoteStatements(
+        insert_vote=dialect_insert(votes)
+        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
+        .returning(votes.c.id),
+        lock_vote=select(votes.c.id, votes.c.value, votes.c.updated_at)
+        .where(
+            votes.c.participant_id == bindparam("participant_id"),
+            votes.c.statement_id == bindparam("statement_id"),
+        )
+        .with_for_update(),
+        update_vote=update(votes)
+        .where(votes.c.id == bindparam("vote_id"))
+        .values(value=bindparam("value"), updated_at=bindparam("updated_at")),
+        insert_event=insert(events).returning(events.c.id),
     )
 
 

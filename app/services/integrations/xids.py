@@ -29,13 +29,12 @@ def settings_of(issue_id: int) -> EmbedSettings:
 def policy_is_xid(issue_id: int) -> bool:
     """True when only allow-listed XIDs may take part: issue 11's ``Issue.participation`` says ``xid``, or the
     issue's embed settings do."""
-    column = getattr(Issue, "participation", None)
-    if column is not None:
-        value = db.session.scalar(select(column).where(Issue.id == issue_id))
-        if str(getattr(value, "value", value)) == XID_POLICY:
-            return True
-    settings = db.session.get(EmbedSettings, issue_id)
-    return bool(settings and settings.xid_only)
+    found = db.session.execute(
+        select(Issue.participation, EmbedSettings.xid_only)
+        .outerjoin(EmbedSettings, EmbedSettings.issue_id == Issue.id)
+        .where(Issue.id == issue_id)
+    ).first()
+    return found is not None and is_xid_policy(found.participation, found.xid_only)
 
 
 def parse_origins(text: str) -> list[str]:
@@ -150,9 +149,18 @@ def participant_for_xid(issue: Issue, raw_xid: object) -> Participant:
     return participant
 
 
-def check_participation(issue_id: int, participant_id: int | None) -> None:
-    """Under the ``xid`` policy only a participant with an allow-listed XID on this issue may write."""
-    if not policy_is_xid(issue_id):
+def is_xid_policy(participation: object, embed_xid_only: bool | None) -> bool:
+    """``policy_is_xid`` from values a caller already read (the issue's participation rule and its
+    embed settings' ``xid_only``), without querying again."""
+    return str(getattr(participation, "value", participation)) == XID_POLICY or bool(embed_xid_only)
+
+
+def check_participation(issue_id: int, participant_id: int | None, *, xid_policy: bool | None = None) -> None:
+    """Under the ``xid`` policy only a participant with an allow-listed XID on this issue may write.
+
+    ``xid_policy`` is the policy when the caller already knows it (``is_xid_policy``); else it is read.
+    """
+    if not (policy_is_xid(issue_id) if xid_policy is None else xid_policy):
         return
     allowed = (
         participant_id is not None

@@ -20,9 +20,15 @@ from app.models import Issue, VoteEvent, utcnow
 from app.services.opinion.latest_map import map_cache
 from app.services.opinion.payload import MapView, build_payload, overall_counts, viewer_index
 from app.services.opinion.snapshots import add_snapshot, latest_snapshot
-from app.services.opinion.votes import excluded_ids, load_statements, load_votes, without_participants
+from app.services.opinion.votes import (
+    excluded_ids,
+    load_statements,
+    load_vote_history,
+    load_votes,
+    without_participants,
+)
 from app.services.report.state import report_state
-from clustering import compute_opinion_map, votes_needed
+from clustering import compute_opinion_map, opinion_map_with_history, votes_needed
 
 #: Opinion groups at most (pol.is max-k).
 MAX_GROUPS = 5
@@ -48,19 +54,22 @@ def recompute(issue_id: int) -> Recomputed | None:
     # The watermark is read before the votes: a vote committed in between is then included
     # without being claimed, never claimed without being included.
     watermark = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
-    votes = load_votes(issue_id, watermark, issue.votes_revision)
-    votes = without_participants(votes, excluded_ids(issue_id))  # a facilitator set them aside
+    excluded = excluded_ids(issue_id)  # participants a facilitator set aside
+    votes = without_participants(load_votes(issue_id, watermark, issue.votes_revision), excluded)
     statements = load_statements(issue)
-
-    previous_state = (previous.state or {}).get("clustering") if previous is not None else None
-    result = compute_opinion_map(
-        votes,
-        statements.ids,
-        excluded_statement_ids=statements.rejected,
-        meta_statement_ids=statements.meta,
-        previous_state=previous_state,
-        max_groups=MAX_GROUPS,
-    )
+    options = {
+        "excluded_statement_ids": statements.rejected,
+        "meta_statement_ids": statements.meta,
+        "max_groups": MAX_GROUPS,
+    }
+    if previous is None:
+        # The first map replays the votes' history, as pol.is's groups come from theirs: an
+        # imported conversation opens with the groups pol.is showed, not a cold start's.
+        history = without_participants(load_vote_history(issue_id, watermark), excluded)
+        result = opinion_map_with_history(history, statements.ids, **options)
+    else:
+        previous_state = (previous.state or {}).get("clustering")
+        result = compute_opinion_map(votes, statements.ids, previous_state=previous_state, **options)
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
     totals = overall_counts(votes)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import numpy as np
 from flask import Flask, current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Select, cast, func, select
 
 from app.extensions import db
 from app.models import Issue, ModerationMode, ModerationStatus, ParticipantExclusion, Statement, Vote, VoteEvent
@@ -134,7 +134,28 @@ def without_participants(votes: VoteTable, participant_ids: set[int]) -> VoteTab
     if not participant_ids:
         return votes
     keep = ~np.isin(votes.participant_ids, np.fromiter(participant_ids, dtype=np.int64))
-    return VoteTable(votes.participant_ids[keep], votes.statement_ids[keep], votes.values[keep])
+    times = None if votes.timestamps is None else votes.timestamps[keep]
+    return VoteTable(votes.participant_ids[keep], votes.statement_ids[keep], votes.values[keep], times)
+
+
+def load_vote_history(issue_id: int, watermark: int) -> VoteTable:
+    """Every vote event of the issue up to ``watermark``, in id order, with its time in epoch
+    milliseconds: the history that an issue's first map replays (pol.is's groups come from it,
+    see ``clustering.opinion_map_with_history``). Read once per issue, on its first tick."""
+    if _is_sqlite():
+        # Stored as UTC text; julianday's double keeps well under a millisecond at today's dates.
+        millis = cast((func.julianday(VoteEvent.created_at) - 2440587.5) * 86_400_000.0, BigInteger)
+    else:
+        millis = cast(func.extract("epoch", VoteEvent.created_at) * 1000, BigInteger)
+    events = _int_rows(
+        select(VoteEvent.id, VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value, millis).where(
+            VoteEvent.issue_id == issue_id, VoteEvent.id <= watermark
+        )
+    )
+    events = events[np.argsort(events[:, 0], kind="stable")]  # SQLite's packed read has no order
+    return VoteTable(
+        events[:, 1].copy(), events[:, 2].copy(), events[:, 3].astype(np.int8), events[:, 4].astype(np.float64)
+    )
 
 
 def load_statements(issue: Issue) -> Statements:
