@@ -34,11 +34,15 @@ def services(app: Flask) -> list[BackgroundService]:
 
 
 def start(app: Flask) -> None:
-    """Start every registered service, unless BACKGROUND_WORKERS is off."""
+    """Start every registered service, unless BACKGROUND_WORKERS is off; the senders only while
+    BACKGROUND_SENDERS is on (else their own processes send, and each web process would only
+    compete with them for the same rows)."""
     if not app.config.get("BACKGROUND_WORKERS", True):
         return
+    senders = app.config.get("BACKGROUND_SENDERS", True)
     for service in services(app):
-        service.start(app)
+        if senders or not getattr(service, "sender", False):
+            service.start(app)
 
 
 def stop(app: Flask) -> None:
@@ -54,6 +58,9 @@ class ThreadService:
     """
 
     name = "background-service"
+    #: True for a service that sends queued emails or webhook deliveries: work that
+    #: `agora send-mail --loop` and `agora send-webhooks --loop` can do in processes of their own.
+    sender = False
 
     def __init__(self) -> None:
         self._stop = threading.Event()

@@ -166,4 +166,6 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         "MAIL_POLL_INTERVAL": float(os.environ.get("MAIL_POLL_INTERVAL", "2")),
         "PUBLIC_BASE_URL": public_base_url,
         "BACKGROUND_WORKERS": _bool("BACKGROUND_WORKERS", True),
+        # False where `agora send-mail --loop` and `agora send-webhooks --loop` run on their own.
+        "BACKGROUND_SENDERS": _bool("BACKGROUND_SENDERS", True),
     }

@@ -11,7 +11,8 @@ hands over to supervisord (a real process supervisor: a process that dies is sta
 * nginx on 127.0.0.1:PORT (8080) in front of the web processes, sticky by cookie, websockets;
 * WEB_PROCESSES (2) ``agora serve`` web processes on the ports after PORT (PORT+1, PORT+2, ...);
 * one ``agora worker`` (opinion-map recomputes, CLUSTERING_MODE=external);
-* one ``agora send-mail --loop`` (the email outbox);
+* one ``agora send-mail --loop`` (the email outbox) and one ``agora send-webhooks --loop``
+  (webhook deliveries): the web processes run with BACKGROUND_SENDERS=false;
 * redis-server on 127.0.0.1:SCALE_REDIS_PORT (PORT+100) unless REDIS_URL names another.
 
 Every variable of the environment reaches the app (rate limits, mail, CLUSTERING_MIN_INTERVAL...);
@@ -105,6 +106,8 @@ def app_environment(config: dict) -> dict[str, str]:
         "TRUSTED_PROXIES": "1",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{config['port']}",
         "AGORA_INSTANCE_PATH": str(config["scale_dir"] / "instance"),
+        # Emails and webhooks go out from their own processes (below), not from every web process.
+        "BACKGROUND_SENDERS": "false",
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
@@ -154,6 +157,7 @@ def write_supervisord_conf(config: dict, nginx_conf: Path, run_redis: bool) -> P
         programs.append((f"web-{n}", 200, f"{agora} serve --host 127.0.0.1 --port {web_port}"))
     programs.append(("worker", 200, f"{agora} worker"))
     programs.append(("mail", 200, f"{agora} send-mail --loop"))
+    programs.append(("webhooks", 200, f"{agora} send-webhooks --loop"))
     programs.append(("nginx", 300, f"{nginx} -p {scale_dir}/nginx -c {nginx_conf} -g 'daemon off;'"))
     sections = [
         "[supervisord]\nnodaemon=true\n"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from app.commands.polling import poll
 from app.exceptions import AgoraError
 from app.extensions import db
 from app.models import TokenScope, User
@@ -44,11 +43,12 @@ def create_token_command(email: str, name: str, scope: str) -> None:
 @with_appcontext
 def send_webhooks_command(loop: bool, interval: float) -> None:
     """Send due webhook deliveries (retries failures later; never sends an acknowledged one again)."""
-    while True:
+
+    def one_round() -> str | None:
         enqueue_overdue_responses()
         report = send_due()
         if report.delivered or report.failed or not loop:
-            click.echo(f"delivered {report.delivered}, failed {report.failed}")
-        if not loop:
-            return
-        time.sleep(interval)
+            return f"delivered {report.delivered}, failed {report.failed}"
+        return None
+
+    poll(one_round, loop=loop, interval=interval)

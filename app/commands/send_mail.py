@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import with_appcontext
 
+from app.commands.polling import poll
 from app.services.accountability.outbox import send_due
 
 
@@ -16,10 +15,9 @@ from app.services.accountability.outbox import send_due
 @with_appcontext
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the queued emails over SMTP (retries failures later; never sends one twice)."""
-    while True:
+
+    def one_round() -> str | None:
         report = send_due()
-        if report.sent or report.failed or not loop:
-            click.echo(f"sent {report.sent}, failed {report.failed}")
-        if not loop:
-            return
-        time.sleep(interval)
+        return f"sent {report.sent}, failed {report.failed}" if report.sent or report.failed or not loop else None
+
+    poll(one_round, loop=loop, interval=interval)

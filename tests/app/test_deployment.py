@@ -36,7 +36,7 @@ POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127
 
 def test_compose_describes_the_scale_out_services():
     services = COMPOSE["services"]
-    assert {"db", "redis", "migrate", "web", "worker", "nginx"} <= set(services)
+    assert {"db", "redis", "migrate", "web", "worker", "mail", "webhooks", "nginx"} <= set(services)
     assert services["web"]["deploy"]["replicas"] >= 2
     assert services["db"]["healthcheck"]["test"][1] == "pg_isready"
     assert services["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
@@ -47,10 +47,11 @@ def test_compose_describes_the_scale_out_services():
 
 def test_compose_environment_is_what_the_app_reads():
     for name in COMPOSE["x-app-environment"]:
-        assert re.search(rf'environ(?:\.get)?\(\s*"{name}"|environ\["{name}"\]', CONFIG_SOURCE), name
+        # Read straight from os.environ, or through config.py's _bool("NAME", default).
+        assert re.search(rf'(?:environ(?:\.get)?|_bool)\(\s*"{name}"|environ\["{name}"\]', CONFIG_SOURCE), name
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "mail", "webhooks"])
 def test_compose_commands_are_agora_commands(service):
     command = COMPOSE["services"][service]["command"]
     assert command[0] == "agora"

@@ -3,7 +3,11 @@ real SMTP server (aiosmtpd on a free loopback port)."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -306,3 +310,31 @@ def english_client(app):
     client = app.test_client()
     speak_english(client)
     return client
+
+
+@pytest.mark.slow
+def test_send_mail_loop_finishes_its_round_and_exits_on_sigterm(app, app_config, inbox, smtp_port, tmp_path):
+    """`agora send-mail --loop` as a supervisor runs it: it sends, and a stop signal ends it cleanly."""
+    with app.app_context():
+        outbox.enqueue(dedupe_key="loop", to="loop@example.org", subject="By the loop", text_body="3")
+        db.session.commit()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PYTEST_"))},
+        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "send-mail-loop-test",
+        "AGORA_INSTANCE_PATH": str(tmp_path),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+    }
+    command = [sys.executable, "-c", "from app.cli import main; main()", "send-mail", "--loop", "--interval", "60"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        eventually(lambda: inbox.to("loop@example.org"), timeout=30)
+        process.send_signal(signal.SIGTERM)  # mid-wait: the 60 s interval must not delay the exit
+        output, _ = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "sent 1, failed 0" in output
+    with app.app_context():
+        assert db.session.scalar(select(OutboxEmail.sent_at).where(OutboxEmail.dedupe_key == "loop")) is not None

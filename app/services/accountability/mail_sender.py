@@ -18,6 +18,7 @@ class OutboxSender(ThreadService):
     """Polls the outbox every ``MAIL_POLL_INTERVAL`` seconds in a daemon thread."""
 
     name = "outbox-sender"
+    sender = True
 
     def _run(self, app: Flask) -> None:
         interval = float(app.config.get("MAIL_POLL_INTERVAL", 2.0))

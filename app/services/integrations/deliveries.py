@@ -152,6 +152,7 @@ class WebhookSender(ThreadService):
     """Background service: enqueues overdue-response events and sends due deliveries."""
 
     name = "webhook-sender"
+    sender = True
 
     def _run(self, app: Flask) -> None:
         interval = float(app.config.get("AGORA_WEBHOOK_POLL_INTERVAL", 2.0))
