@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/clustering.py [--quick] [--no-reddwarf] [--repeat N]
+    python bench/clustering.py [--quick] [--no-reddwarf] [--repeat N] [--warm-only]
 
 For every openData conversation in ``tests/data/polis-opendata/``: wall time (best of a
 few runs, from parsed votes to result), tracemalloc peak, k and adjusted Rand index
@@ -12,16 +12,19 @@ replayed, :func:`clustering.opinion_map_with_history`), its cold start (one tick
 (``run_pipeline``, the bench extra).  Then synthetic conversations of 100k, 1M and 2M
 votes (the last shaped like pol.is's largest production conversation, 33,000 x 780):
 cold time, peak memory, red-dwarf's time; and the warm live tick: 1,000 new votes on the
-2M conversation, recomputed from the previous result's state.
+2M conversation, through the live path (``LiveOpinionMap.update``) and, beside it, recomputed
+from scratch with the previous result's state.
 
 The machine is shared: every figure is the best of ``--repeat`` runs and the line
 "reference" times a fixed numpy workload in the same process, so ratios stay comparable
-between runs.  ``--quick`` skips the 1M and 2M conversations.
+between runs.  ``--quick`` skips the 1M and 2M conversations; ``--warm-only`` runs only the
+warm tick.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import resource
@@ -40,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from clustering import VoteTable, compute_opinion_map, opinion_map_with_history  # noqa: E402
+from clustering import LiveOpinionMap, VoteTable, compute_opinion_map, opinion_map_with_history  # noqa: E402
 from clustering._matrix import final_votes  # noqa: E402
 from clustering.cli import Conversation, load  # noqa: E402
 
@@ -157,18 +160,42 @@ def bench_conversation(name: str, conv: Conversation, use_rd: bool, repeat: int)
 
 
 def warm_tick(votes: VoteTable, statements: np.ndarray, repeat: int) -> None:
-    """1,000 new votes (new and changed) on a conversation, from the previous state."""
+    """1,000 new votes (new and changed) on a conversation, from the previous tick: the
+    live path (:class:`clustering.LiveOpinionMap`, the object kept between ticks) and the
+    from-scratch warm tick (every vote, the previous state) beside it."""
     rng = np.random.default_rng(1)
     first = compute_opinion_map(votes, statements)
     n_p, n_s = int(votes.participant_ids.max()) + 1, len(statements)
-    new = VoteTable(
-        np.concatenate([votes.participant_ids, rng.integers(0, n_p + 50, 1000)]),
-        np.concatenate([votes.statement_ids, rng.integers(0, n_s, 1000)]),
-        np.concatenate([votes.values, rng.integers(-1, 2, 1000).astype(np.int8)]),
-        np.concatenate([votes.timestamps, votes.timestamps[-1] + 1.0 + np.arange(1000)]),
+    batch = VoteTable(
+        rng.integers(0, n_p + 50, 1000),
+        rng.integers(0, n_s, 1000),
+        rng.integers(-1, 2, 1000).astype(np.int8),
+        votes.timestamps[-1] + 1.0 + np.arange(1000),
     )
-    t, after = timed(lambda: compute_opinion_map(new, statements, previous_state=first.state), repeat)
-    print(f"warm tick, 1,000 new votes on {len(votes):,}: {t:.3f} s (k {first.k} -> {after.k})", flush=True)
+    new = VoteTable(
+        np.concatenate([votes.participant_ids, batch.participant_ids]),
+        np.concatenate([votes.statement_ids, batch.statement_ids]),
+        np.concatenate([votes.values, batch.values]),
+        np.concatenate([votes.timestamps, batch.timestamps]),
+    )
+    t_scratch, after = timed(lambda: compute_opinion_map(new, statements, previous_state=first.state), repeat)
+    t_build, live = timed(lambda: LiveOpinionMap(votes, statements), 1)
+    t_live, got = float("inf"), None
+    for _ in range(repeat):
+        fresh = copy.deepcopy(live)  # every run starts from the same previous tick
+        gc.collect()
+        start = time.perf_counter()
+        got = fresh.update(batch)
+        t_live = min(t_live, time.perf_counter() - start)
+    assert got is not None
+    diff = float(np.abs(got.components - after.components).max())
+    agree = got.group_of == after.group_of and got.group_votes == after.group_votes
+    print(
+        f"warm tick, 1,000 new votes on {len(votes):,}: live {t_live:.3f} s, from scratch {t_scratch:.3f} s"
+        f" (k {first.k} -> {after.k}; live = from scratch: groups {agree}, components to {diff:.1e};"
+        f" building the live object: {t_build:.2f} s)",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 1M and 2M conversations")
     parser.add_argument("--no-reddwarf", action="store_true", help="time this library only")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (best is shown)")
+    parser.add_argument("--warm-only", action="store_true", help="only the warm tick on the 2M conversation")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     use_rd = not args.no_reddwarf
@@ -187,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             use_rd = False
 
     print(f"reference workload: {reference_seconds():.4f} s (machine speed now; shared 2-core machine)")
+    if args.warm_only:
+        n_p, n_s = SYNTHETIC[2_000_000]
+        warm_tick(synthetic(2_000_000, n_p, n_s), np.arange(n_s), args.repeat)
+        print(f"process max RSS: {maxrss_mib():.0f} MiB")
+        return 0
     print(
         "\nconversation                     votes  pk | history: k   ARI      s  peakMiB | cold: k   ARI       s"
         + (" | red-dwarf: k   ARI      s  speed-up (rd s / cold s)" if use_rd else "")

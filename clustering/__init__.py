@@ -5,7 +5,9 @@
 >>> result = compute_opinion_map(new_votes, statement_ids,
 ...                              previous_state=result.state)   # warm start  # doctest: +SKIP
 
-``replay_conversation`` re-runs a conversation chronologically (one warm-started
+``LiveOpinionMap`` keeps a conversation's map in memory between live ticks and updates it
+from the new votes only (same result as the warm-started call above, much faster on large
+conversations).  ``replay_conversation`` re-runs a conversation chronologically (one warm-started
 tick per batch of votes), as pol.is computed it.  See ``clustering/README.md`` for the
 method, the sign convention and stable group ids.
 """
@@ -25,6 +27,7 @@ from ._types import (
 from .decomposition import PolisPCA
 from .history import opinion_map_with_history
 from .kmeans import PolisKMeans
+from .live import LiveOpinionMap
 from .pipeline import compute_opinion_map
 from .replay import replay_conversation
 
@@ -35,6 +38,7 @@ __all__ = [
     "Consensus",
     "ConsensusStatement",
     "Group",
+    "LiveOpinionMap",
     "OpinionMap",
     "PolisKMeans",
     "PolisPCA",

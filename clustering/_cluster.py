@@ -10,7 +10,8 @@ conversation.clj:400-470):
 
 Both levels warm-start from the previous run's clusters (``clean_start``); the Lloyd
 iterations are scikit-learn's (:class:`clustering.kmeans.PolisKMeans`), except for large
-2-d inputs, where :func:`lloyd_bounded` runs the same iteration with Hamerly's bounds.
+2-d inputs, where :func:`clustering._bounded.lloyd_bounded` runs the same iteration with
+Hamerly's bounds.
 
 Stable group ids
 ----------------
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
 from ._types import Array1D, Array2D, IntArray
 
@@ -163,7 +163,7 @@ def clean_start(
         labels = np.where(labels >= 0, group[np.maximum(labels, 0)], -1)
         ids = new_ids
         centers, _ = _weighted_centers(points, weights, labels, len(ids))
-    possible = min(k, len(_first_distinct(points)))
+    possible = min(k, len(_first_distinct(points))) if len(ids) < k else k
     while len(ids) < possible:
         d = _sq_dists(points, centers)
         nearest = d.min(axis=1)
@@ -184,86 +184,6 @@ def clean_start(
     inv[order] = np.arange(len(order))
     labels = np.where(labels >= 0, inv[np.maximum(labels, 0)], -1)
     return Clustering(ids[order], centers[order], labels)
-
-
-def _query2(points: Array2D, centers: Array2D) -> tuple[IntArray, Array1D, Array1D]:
-    """Nearest centre, its distance and the distance to the second nearest."""
-    if len(centers) < 2:
-        d = np.sqrt(((points - centers[0]) ** 2).sum(axis=1))
-        return np.zeros(len(points), np.int64), d, np.full(len(points), np.inf)
-    d, idx = cKDTree(centers).query(points, k=2)
-    return idx[:, 0].astype(np.int64), d[:, 0], d[:, 1]
-
-
-def lloyd_bounded(points: Array2D, w: Array1D, cl: Clustering, max_iters: int) -> Clustering:
-    """Lloyd's iteration for large 2-d point sets, with Hamerly's bounds.
-
-    Each point keeps an upper bound on the distance to its centre and a lower bound on
-    the distance to any other.  A point keeps its centre while its upper bound is below
-    the lower bound or below half the distance from its centre to the nearest other
-    centre; otherwise its upper bound is tightened and, if still needed, the two nearest
-    centres are looked up (KD-tree).  The centres' weighted sums are updated from the
-    points that moved only, so late iterations cost little more than the bounds.  The
-    assignments are plain Lloyd's (up to exact ties; checked label for label on 33,000
-    points and 101 iterations).
-    """
-    ids, centers = cl.ids, cl.centers
-    prev_ids = cl.ids
-    labels, upper, lower = _query2(points, centers)
-    wx = np.column_stack([w * points[:, 0], w * points[:, 1]])
-    c = len(ids)
-    tot = np.bincount(labels, weights=w, minlength=c)
-    sums = np.column_stack([np.bincount(labels, weights=wx[:, j], minlength=c) for j in range(2)])
-    counts = np.bincount(labels, minlength=c)
-    changed = not np.array_equal(labels, cl.labels)
-    it = 0
-    for it in range(max_iters + 1):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            new_centers = sums / tot[:, None]
-        keep = counts > 0
-        if not keep.all():  # dropping clusters only raises the second-nearest distance
-            remap = np.cumsum(keep) - 1
-            labels = remap[labels]
-            ids, centers, new_centers = ids[keep], centers[keep], new_centers[keep]
-            tot, sums, counts = tot[keep], sums[keep], counts[keep]
-            changed = True
-        if (not changed and len(ids) == len(prev_ids)) or it == max_iters:
-            break
-        prev_ids = ids
-        dx = new_centers - centers
-        delta = np.sqrt(dx[:, 0] * dx[:, 0] + dx[:, 1] * dx[:, 1])
-        centers = new_centers
-        upper += delta[labels]
-        if len(delta) > 1:
-            top = int(np.argmax(delta))
-            second = float(np.max(np.delete(delta, top)))
-            lower -= np.where(labels == top, second, delta[top])
-        cc = np.sqrt(_sq_dists(centers, centers))
-        np.fill_diagonal(cc, np.inf)
-        bound = np.maximum(0.5 * cc.min(axis=1)[labels], lower)
-        cand = np.flatnonzero(upper > bound)
-        if len(cand):
-            d = points[cand] - centers[labels[cand]]
-            upper[cand] = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
-            cand = cand[upper[cand] > bound[cand]]
-        changed = False
-        if len(cand):
-            lab, up, lo = _query2(points[cand], centers)
-            old = labels[cand]
-            moved = lab != old
-            upper[cand], lower[cand] = up, lo
-            if moved.any():
-                changed = True
-                mv, src, dst = cand[moved], old[moved], lab[moved]
-                labels[mv] = dst
-                c = len(ids)
-                tot += np.bincount(dst, weights=w[mv], minlength=c) - np.bincount(src, weights=w[mv], minlength=c)
-                counts += np.bincount(dst, minlength=c) - np.bincount(src, minlength=c)
-                for j in range(2):
-                    sums[:, j] += np.bincount(dst, weights=wx[mv, j], minlength=c) - np.bincount(
-                        src, weights=wx[mv, j], minlength=c
-                    )
-    return Clustering(ids, new_centers, labels, it + 1)
 
 
 def pairwise_distances(points: Array2D) -> Array2D:

@@ -12,6 +12,7 @@ zero-out-columns) and math/src/polismath/math/conversation.clj:164-269.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,8 +35,10 @@ class VoteMatrix:
         Row labels, sorted.
     statement_ids : ndarray of int64, shape (m,)
         Column labels (statements with at least one vote), sorted.
-    rows, cols : ndarray of int64, shape (nnz,)
-        Cell coordinates, sorted by (row, col).
+    indptr : ndarray of int, shape (n + 1,)
+        CSR row pointers: row ``i``'s cells are ``indptr[i]:indptr[i + 1]``.
+    cols : ndarray of int, shape (nnz,)
+        Column of each cell; cells are sorted by (row, col).
     values : ndarray of int8, shape (nnz,)
         Final vote, +1 agree, -1 disagree, 0 pass (raw: excluded columns not zeroed).
     excluded : ndarray of bool, shape (m,)
@@ -44,7 +47,7 @@ class VoteMatrix:
 
     participant_ids: IntArray
     statement_ids: IntArray
-    rows: IntArray
+    indptr: IntArray
     cols: IntArray
     values: NDArray[np.int8]
     excluded: NDArray[np.bool_]
@@ -53,9 +56,14 @@ class VoteMatrix:
     def shape(self) -> tuple[int, int]:
         return len(self.participant_ids), len(self.statement_ids)
 
+    @cached_property
+    def rows(self) -> IntArray:
+        """Row of each cell, shape (nnz,)."""
+        return np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
+
     def user_vote_counts(self) -> IntArray:
         """Votes per participant in the *raw* matrix (passes and excluded included)."""
-        return np.bincount(self.rows, minlength=self.shape[0]).astype(np.int64)
+        return np.diff(self.indptr).astype(np.int64)
 
     def matrix_order(self) -> IntArray:
         """Row order of pol.is's matrix after a reload: by (lowest statement voted, id).
@@ -66,7 +74,8 @@ class VoteMatrix:
         """
         n = self.shape[0]
         first_col = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_col, self.rows, self.cols)
+        voted = self.indptr[1:] > self.indptr[:-1]
+        first_col[voted] = self.cols[self.indptr[:-1][voted]]  # cells are sorted by column
         return np.lexsort((np.arange(n), first_col)).astype(np.int64)
 
 
@@ -131,7 +140,7 @@ def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> Vot
     """
     if len(votes) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return VoteMatrix(empty, empty, empty, empty, np.zeros(0, np.int8), np.zeros(0, bool))
+        return VoteMatrix(empty, empty, np.zeros(1, np.int64), empty, np.zeros(0, np.int8), np.zeros(0, bool))
     pids, sids, vals, ts = votes.participant_ids, votes.statement_ids, votes.values, votes.timestamps
     if ts is not None:
         clock = np.where(np.isnan(ts), -np.inf, ts)
@@ -151,10 +160,12 @@ def build_vote_matrix(votes: VoteTable, excluded_statement_ids: IntArray) -> Vot
         end[:-1] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
         last = order[end]
         rows, cols = r[end], c[end]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return VoteMatrix(
         participant_ids=participant_ids,
         statement_ids=statement_ids,
-        rows=rows.astype(np.int64),
+        indptr=indptr,
         cols=cols.astype(np.int64),
         values=vals[last].astype(np.int8),
         excluded=np.isin(statement_ids, excluded_statement_ids),

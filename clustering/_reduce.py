@@ -63,6 +63,9 @@ class PCAResult:
 def centred_sparse(matrix: VoteMatrix, center: Array1D) -> sp.csr_matrix:
     """The centred, mean-imputed rating matrix, which is zero wherever no vote was cast."""
     n, m = matrix.shape
+    if not matrix.excluded.any():
+        data = matrix.values.astype(np.float64) - center[matrix.cols]
+        return sp.csr_matrix((data, matrix.cols, matrix.indptr), shape=(n, m))
     keep = ~matrix.excluded[matrix.cols]
     rows, cols = matrix.rows[keep], matrix.cols[keep]
     data = matrix.values[keep].astype(np.float64) - center[cols]
@@ -91,19 +94,34 @@ def fit_pca(
     centred : scipy.sparse.csr_matrix, shape (n, m)
         The centred matrix, reused for the projections.
     """
-    n, m = matrix.shape
     center = column_means(matrix)
     s = centred_sparse(matrix, center)
     eigvals, comps = top_components(s, N_COMPS, random_state=random_state)
+    return oriented(matrix, center, eigvals, comps, previous_components), s
+
+
+def previous_matrix(matrix: VoteMatrix, previous_components: dict[int, tuple[float, float]] | None) -> Array2D | None:
+    """The previous components on this matrix's columns, shape (m, 2) (0 for new statements)."""
+    if not previous_components:
+        return None
+    m = matrix.shape[1]
+    return np.array([previous_components.get(int(t), (0.0, 0.0)) for t in matrix.statement_ids]).reshape(m, N_COMPS)
+
+
+def oriented(
+    matrix: VoteMatrix,
+    center: Array1D,
+    eigvals: Array1D,
+    comps: Array2D,
+    previous_components: dict[int, tuple[float, float]] | None,
+) -> PCAResult:
+    """The components with excluded statements zeroed and the sign convention applied."""
     comps[:, matrix.excluded] = 0.0
-    if previous_components:
-        prev = np.array([previous_components.get(int(t), (0.0, 0.0)) for t in matrix.statement_ids]).reshape(m, N_COMPS)
-    else:
-        prev = None
+    prev = previous_matrix(matrix, previous_components)
     for i in range(N_COMPS):
         comps[i] = orient(comps[i], None if prev is None else prev[:, i])
     comps[comps == 0.0] = 0.0  # no negative zeros in the state
-    return PCAResult(center_=center, components_=comps, eigenvalues_=eigvals), s
+    return PCAResult(center_=center, components_=comps, eigenvalues_=eigvals)
 
 
 def project_participants(matrix: VoteMatrix, pca: PCAResult, centred: sp.csr_matrix) -> Array2D:
@@ -119,7 +137,13 @@ def project_participants(matrix: VoteMatrix, pca: PCAResult, centred: sp.csr_mat
     if n == 0:
         return np.zeros((0, N_COMPS))
     proj = np.asarray(centred @ pca.components_.T)
-    kept_votes = np.bincount(matrix.rows[~matrix.excluded[matrix.cols]], minlength=n)
+    return scale_projections(proj, matrix, np.diff(centred.indptr))
+
+
+def scale_projections(proj: Array2D, matrix: VoteMatrix, kept_votes: np.ndarray) -> Array2D:
+    """Pol.is's sparsity-aware scaling of the projections, in place: ``x sqrt(m / n_votes)``,
+    ``n_votes`` = votes on kept statements + every excluded statement."""
+    m = matrix.shape[1]
     n_votes = kept_votes + int(matrix.excluded.sum())
     proj *= np.sqrt(m / np.maximum(n_votes, 1))[:, None]
     return proj

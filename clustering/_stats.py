@@ -48,14 +48,16 @@ def two_prop_test(succ_in: FloatArray, succ_out: FloatArray, pop_in: FloatArray,
 
 
 def group_counts(
-    rows: IntArray, cols: IntArray, values: NDArray[np.int8], row_group: IntArray, k: int, m: int
+    indptr: IntArray, cols: IntArray, values: NDArray[np.int8], row_group: IntArray, k: int, m: int
 ) -> tuple[IntArray, IntArray, IntArray, tuple[IntArray, IntArray, IntArray]]:
     """Agree, disagree and seen counts per (group, statement), and over every row.
 
     Parameters
     ----------
-    rows, cols, values : ndarrays, shape (nnz,)
-        Final votes.
+    indptr : ndarray of int, shape (n + 1,)
+        CSR row pointers of the final votes.
+    cols, values : ndarrays, shape (nnz,)
+        Final votes (column and value of each cell, in row order).
     row_group : ndarray of int64, shape (n,)
         Group index per row, -1 for rows in no group.
 
@@ -65,16 +67,16 @@ def group_counts(
     totals : (agree, disagree, seen), ndarrays of int64, shape (m,)
         Over all rows, grouped or not (pol.is consensus).
     """
-    # Bucket 0 holds the rows in no group; one pass of three bincounts covers both.
-    idx = (row_group[rows] + 1) * m + cols
-    size = (k + 1) * m
-    v = values.astype(np.float64)
-    seen = np.bincount(idx, minlength=size).reshape(k + 1, m)
-    net = np.bincount(idx, weights=v, minlength=size).reshape(k + 1, m)  # agree - disagree
-    cast = np.bincount(idx, weights=np.abs(v), minlength=size).reshape(k + 1, m)  # agree + disagree
-    agree = np.rint((cast + net) / 2).astype(np.int64)
-    disagree = np.rint((cast - net) / 2).astype(np.int64)
-    seen = seen.astype(np.int64)
+    # One bincount over (group + 1, statement, vote + 1): bucket 0 holds the rows in no group.
+    size = (k + 1) * m * 3
+    dtype = np.int32 if size < 2**31 else np.int64
+    code = np.repeat((row_group + 1).astype(dtype) * dtype(3 * m), np.diff(indptr))
+    code += cols.astype(dtype, copy=False) * dtype(3)
+    code += values
+    code += dtype(1)
+    tally = np.bincount(code, minlength=size).reshape(k + 1, m, 3).astype(np.int64)
+    disagree, agree = tally[:, :, 0], tally[:, :, 2]
+    seen = tally.sum(axis=2)
     totals = (agree.sum(axis=0), disagree.sum(axis=0), seen.sum(axis=0))
     return agree[1:], disagree[1:], seen[1:], totals
 

@@ -41,9 +41,10 @@ from threadpoolctl import threadpool_limits
 from ._cluster import BASE_ITERS, BASE_K
 from ._matrix import build_vote_matrix, in_conversation
 from ._reduce import fit_pca, project_participants
+from ._tick import STATE_VERSION, _clustering_state, _ids, _labels_from_members
 from ._types import IntArray, OpinionMap, VoteTable
 from .kmeans import PolisKMeans
-from .pipeline import STATE_VERSION, _clustering_state, _ids, _labels_from_members, compute_opinion_map
+from .pipeline import compute_opinion_map
 from .replay import tick_boundaries
 
 #: A tick waits until the votes grew by this fraction (finer: no change on the fixtures).

@@ -21,7 +21,7 @@ Where scikit-learn's Lloyd differs from pol.is's (README, "scikit-learn and pol.
 For large 2-d inputs (``n_samples * k > LARGE_CELLS``: pol.is's 100 base clusters of
 tens of thousands of participants) scikit-learn's Lloyd costs O(n k) per iteration and
 pol.is allows 101 of them (2.5 s for 33,000 points, measured); the same iteration with
-Hamerly's bounds (:func:`clustering._cluster.lloyd_bounded`, equal assignments up to
+Hamerly's bounds (:func:`clustering._bounded.lloyd_bounded`, equal assignments up to
 exact ties) then runs instead.
 """
 
@@ -38,7 +38,8 @@ from sklearn.metrics import pairwise_distances_argmin, silhouette_samples
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._cluster import Clustering, clean_start, init_clusters, lloyd_bounded
+from ._bounded import lloyd_bounded
+from ._cluster import Clustering, clean_start, init_clusters
 from ._types import Array1D, Array2D, IntArray
 
 #: Above this many point x centre pairs (2-d input), Lloyd with Hamerly's bounds.
@@ -61,7 +62,8 @@ def lloyd(points: Array2D, weights: Array1D, start: Clustering, max_iter: int, r
     """Lloyd iterations from ``start`` (``max_iter + 1`` steps at most, as pol.is allows):
     scikit-learn's ``KMeans`` with an explicit init, then clusters left empty dropped."""
     if points.shape[1] == 2 and len(points) * len(start.ids) > LARGE_CELLS:
-        return lloyd_bounded(points, weights, start, max_iter)
+        ids, centers, labels, n_iter = lloyd_bounded(points, weights, start, max_iter)
+        return Clustering(ids, centers, labels, n_iter)
     km = KMeans(
         n_clusters=len(start.ids),
         init=start.centers,

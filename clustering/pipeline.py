@@ -7,8 +7,8 @@ components, base clusters, group clusterings, k smoother) travels in
 
 Deliberate differences from pol.is (see also clustering/README.md):
 
-* PCA is exact (Gram matrix + LAPACK) instead of 100 power iterations, and pol.is's
-  stochastic mini-batch path for conversations over 10,000 participants is not used;
+* PCA is exact (LAPACK or Lanczos, to machine precision) instead of 100 power iterations;
+  pol.is's stochastic mini-batch path for conversations over 10,000 participants is not used;
 * k-means iterates to a fixed point (pol.is stops when centres move < 0.01);
 * group ids are matched to the previous run by overlap (pol.is: k-means ids);
 * priorities use this run's group tallies (pol.is: the previous tick's) and also cover
@@ -23,69 +23,20 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec
 
 import numpy as np
-import sklearn
-from threadpoolctl import ThreadpoolController
 
-from ._cluster import (
-    BASE_ITERS,
-    BASE_K,
-    GROUP_ITERS,
-    Clustering,
-    clean_start,
-    distinct_count,
-    init_clusters,
-    match_group_ids,
-    max_k_for,
-    pairwise_distances,
-    smooth_k,
-)
-from ._matrix import build_vote_matrix, in_conversation
-from ._reduce import fit_pca, project_participants, project_statements
-from ._stats import (
-    consensus_statements,
-    group_aware_consensus,
-    group_counts,
-    priorities,
-    representative_statements,
-)
-from ._types import Array1D, Consensus, Group, IntArray, OpinionMap, State, VoteTable
-from .kmeans import lloyd, polis_silhouette
+from ._cluster import BASE_ITERS, BASE_K, GROUP_ITERS
+from ._matrix import build_vote_matrix
+from ._reduce import fit_pca, project_participants
+from ._tick import STATE_VERSION, _ids, computing, finish_tick, previous_components
+from ._types import IntArray, OpinionMap, VoteTable
 
-STATE_VERSION = 1
-
-
-def _ids(x: Iterable[int] | IntArray | None) -> IntArray:
-    if x is None:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.asarray(list(x) if not isinstance(x, np.ndarray) else x, dtype=np.int64))
-
-
-def _labels_from_members(point_ids: IntArray, members: list[list[int]]) -> IntArray:
-    """Index of the cluster listing each point id in ``members`` (-1 if none)."""
-    out = np.full(len(point_ids), -1, dtype=np.int64)
-    sizes = [len(mm) for mm in members]
-    if len(point_ids) == 0 or sum(sizes) == 0:
-        return out
-    flat = np.concatenate([np.asarray(mm, dtype=np.int64) for mm in members])
-    which = np.repeat(np.arange(len(members)), sizes)
-    order = np.argsort(point_ids, kind="stable")
-    pos = np.minimum(np.searchsorted(point_ids, flat, sorter=order), len(point_ids) - 1)
-    hit = point_ids[order[pos]] == flat
-    out[order[pos[hit]]] = which[hit]
-    return out
+__all__ = ["STATE_VERSION", "compute_opinion_map"]
 
 
 def _previous(previous_state: Mapping[str, Any] | None) -> dict[str, Any]:
     if not previous_state or previous_state.get("version") != STATE_VERSION:
         return {}
     return dict(previous_state)
-
-
-#: Small inputs run with single-threaded BLAS/OpenMP: waking the thread pools costs
-#: more than the work (sklearn's KMeans on 138 points: 48 ms a call instead of ~1 ms on
-#: the loaded 2-core test machine).
-SINGLE_THREAD_MAX_VOTES = 1_000_000
-_THREADS = ThreadpoolController()
 
 
 P = ParamSpec("P")
@@ -95,11 +46,7 @@ def _single_threaded_when_small(fn: Callable[P, OpinionMap]) -> Callable[P, Opin
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> OpinionMap:
         votes = args[0] if args else kwargs["votes"]
-        # Inputs are validated here once; scikit-learn need not re-check every call.
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            if len(votes) <= SINGLE_THREAD_MAX_VOTES:  # type: ignore[arg-type]
-                with _THREADS.limit(limits=1):
-                    return fn(*args, **kwargs)
+        with computing(len(votes)):  # type: ignore[arg-type]
             return fn(*args, **kwargs)
 
     return run
@@ -151,194 +98,9 @@ def compute_opinion_map(
     meta = _ids(meta_statement_ids)
     excluded = np.union1d(_ids(excluded_statement_ids), meta)
     matrix = build_vote_matrix(votes, excluded)
-    n, m = matrix.shape
-    sids = matrix.statement_ids
-    all_statements = np.union1d(_ids(statement_ids), sids)
-
-    # --- in-conv (monotone through the state) --------------------------------------
-    in_mask = in_conversation(matrix, _ids(prev.get("in_conv")))
-
-    # --- PCA and projections -------------------------------------------------------
-    prev_comps = prev.get("components") or {}
-    prev_comp_map = None
-    if prev_comps:
-        prev_comp_map = {
-            int(t): (float(a), float(b))
-            for t, a, b in zip(prev_comps["statement_ids"], prev_comps["pc1"], prev_comps["pc2"], strict=True)
-        }
-    pca, centred = fit_pca(matrix, prev_comp_map, random_state)
+    all_statements = np.union1d(_ids(statement_ids), matrix.statement_ids)
+    pca, centred = fit_pca(matrix, previous_components(prev), random_state)
     proj = project_participants(matrix, pca, centred)
-    cmt_proj, extremity = project_statements(matrix, pca)
-
-    # --- base clusters on in-conv participants, in pol.is matrix order --------------
-    order = matrix.matrix_order() if n else np.zeros(0, np.int64)
-    in_rows = order[in_mask[order]]
-    in_pids = matrix.participant_ids[in_rows]
-    points = proj[in_rows]
-    base: Clustering | None = None
-    if len(in_rows):
-        pb = prev.get("base_clusters") or {}
-        last = None
-        if pb.get("id"):
-            last = (np.asarray(pb["id"], np.int64), _labels_from_members(in_pids, pb["members"]))
-        base = _kmeans(points, base_k, None, last, base_iters, random_state)
-
-    # --- group clusterings for k = 2..max-k, silhouette, smoother -------------------
-    clusterings: dict[int, Clustering] = {}
-    smoother = prev.get("k_smoother")
-    chosen: Clustering | None = None
-    if base is not None and max_groups >= 2 and distinct_count(base.centers) >= 2:
-        weights = base.counts().astype(np.float64)
-        prev_gc = prev.get("group_clusterings") or {}
-        sils: dict[int, float] = {}
-        dists = pairwise_distances(base.centers)
-        for k in range(2, max_k_for(len(base.ids), max_groups) + 1):
-            pk = prev_gc.get(str(k))
-            last = None
-            if pk and pk.get("id"):
-                last = (np.asarray(pk["id"], np.int64), _labels_from_members(base.ids, pk["members"]))
-            cl = _kmeans(base.centers, k, weights, last, group_iters, random_state)
-            clusterings[k] = cl
-            sils[k] = polis_silhouette(dists, cl.labels)
-        valid = {k: s for k, s in sils.items() if len(clusterings[k].ids) >= 2}
-        if valid:
-            best = max(valid.values())
-            this_k = max(k for k, s in valid.items() if s == best)  # max-key: last on ties
-            smoother = smooth_k(this_k, smoother, set(valid))
-            chosen = clusterings[smoother["smoothed_k"]]
-
-    # --- groups with stable ids -----------------------------------------------------
-    row_group = np.full(n, -1, dtype=np.int64)
-    group_ids = np.zeros(0, dtype=np.int64)
-    if chosen is not None and base is not None:
-        part_group = chosen.labels[base.labels]  # group index per in-conv point
-        pg = prev.get("groups") or {}
-        prev_ids = np.asarray(pg.get("id", []), np.int64)
-        prev_labels = _labels_from_members(in_pids, pg.get("members", [])) if len(prev_ids) else None
-        stable = match_group_ids(part_group, chosen.ids, prev_labels, prev_ids if len(prev_ids) else None)
-        rank = np.argsort(stable, kind="stable")
-        remap = np.empty_like(rank)
-        remap[rank] = np.arange(len(rank))
-        group_ids = stable[rank]
-        row_group[in_rows] = remap[part_group]
-    k = len(group_ids)
-
-    # --- tallies, repness, consensus, GAC, priorities -------------------------------
-    agree, disagree, seen, (ta, td, ts) = group_counts(matrix.rows, matrix.cols, matrix.values, row_group, k, m)
-    reps = representative_statements(agree, disagree, seen, sids, matrix.excluded) if k else []
-    cons_agree, cons_disagree = consensus_statements(ta, td, ts, sids, matrix.excluded)
-    gac = group_aware_consensus(agree, seen) if k else np.zeros(0)
-
-    # Priorities over every statement; unvoted ones have no tallies and no extremity.
-    col_of = np.searchsorted(sids, all_statements)
-    voted = (
-        (col_of < m) & (sids[np.minimum(col_of, max(m - 1, 0))] == all_statements)
-        if m
-        else np.zeros(len(all_statements), bool)
+    return finish_tick(
+        matrix, pca, proj, all_statements, meta, prev, max_groups, random_state, base_k, base_iters, group_iters
     )
-
-    def _spread(x: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(all_statements))
-        out[voted] = x[col_of[voted]]
-        return out
-
-    prio = priorities(
-        _spread(agree.sum(0).astype(np.float64)),
-        _spread(disagree.sum(0).astype(np.float64)),
-        _spread(seen.sum(0).astype(np.float64)),
-        _spread(extremity),
-        np.isin(all_statements, meta),
-    )
-
-    # --- assemble ---------------------------------------------------------------------
-    pos_order = np.argsort(in_pids, kind="stable")
-    in_conv_ids = in_pids[pos_order]
-    positions = points[pos_order] if len(in_rows) else np.zeros((0, 2))
-    groups: list[Group] = []
-    group_of: dict[int, int] = {}
-    for gi, gid in enumerate(group_ids):
-        rows_g = np.flatnonzero(row_group == gi)
-        members = matrix.participant_ids[rows_g]
-        center = proj[rows_g].mean(axis=0)
-        groups.append(Group(int(gid), members, (float(center[0]), float(center[1])), reps[gi]))
-        group_of.update(dict.fromkeys(members.tolist(), int(gid)))
-    group_votes = {
-        int(gid): {
-            int(t): (int(a), int(d), int(s - a - d))
-            for t, a, d, s in zip(
-                sids.tolist(), agree[gi].tolist(), disagree[gi].tolist(), seen[gi].tolist(), strict=True
-            )
-        }
-        for gi, gid in enumerate(group_ids)
-    }
-    state: State = {
-        "version": STATE_VERSION,
-        "in_conv": in_conv_ids.tolist(),
-        "components": {
-            "statement_ids": sids.tolist(),
-            "pc1": pca.components_[0].tolist(),
-            "pc2": pca.components_[1].tolist(),
-        },
-        "base_clusters": _clustering_state(base, in_pids) if base is not None else {},
-        "group_clusterings": {str(kk): _clustering_state(cl, base.ids) for kk, cl in clusterings.items()}
-        if base is not None
-        else {},
-        "k_smoother": smoother if chosen is not None else prev.get("k_smoother"),
-        "groups": {
-            "id": [int(g.id) for g in groups],
-            "members": [g.members.tolist() for g in groups],
-        },
-    }
-    return OpinionMap(
-        k=k,
-        participant_ids=matrix.participant_ids,
-        in_conv_ids=in_conv_ids,
-        positions=positions,
-        group_of=group_of,
-        groups=groups,
-        group_votes=group_votes,
-        consensus=Consensus(
-            agree=[c.statement_id for c in cons_agree],
-            disagree=[c.statement_id for c in cons_disagree],
-            agree_stats=cons_agree,
-            disagree_stats=cons_disagree,
-        ),
-        group_aware_consensus={int(t): float(v) for t, v in zip(sids.tolist(), gac.tolist(), strict=True)} if k else {},
-        priorities={int(t): float(v) for t, v in zip(all_statements.tolist(), prio.tolist(), strict=True)},
-        statement_ids=sids,
-        statement_projections=cmt_proj,
-        statement_extremity=extremity,
-        center=pca.center_,
-        components=pca.components_,
-        state=state,
-    )
-
-
-def _kmeans(
-    points: np.ndarray,
-    k: int,
-    weights: Array1D | None,
-    last: tuple[IntArray, IntArray] | None,
-    max_iter: int,
-    random_state: int | None,
-) -> Clustering:
-    """:class:`~clustering.kmeans.PolisKMeans` without its input validation (the points
-    are ours): pol.is's start, then scikit-learn's Lloyd."""
-    w = np.ones(len(points)) if weights is None else weights
-    if last is not None and len(last[0]):
-        start = clean_start(points, w, k, last[0], last[1])
-    else:
-        start = init_clusters(points, k)
-    return lloyd(points, w, start, max_iter, random_state)
-
-
-def _clustering_state(cl: Clustering, point_ids: IntArray) -> dict[str, Any]:
-    order = np.argsort(cl.labels, kind="stable")
-    return {
-        "id": cl.ids.tolist(),
-        "members": [
-            part.tolist()
-            for part in np.split(point_ids[order], np.cumsum(np.bincount(cl.labels, minlength=len(cl.ids)))[:-1])
-        ],
-        "center": cl.centers.tolist(),
-    }

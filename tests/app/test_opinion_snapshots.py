@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ from sqlalchemy import select
 
 from app import background, create_app
 from app.extensions import db
-from app.models import ModerationMode, ModerationStatus, OpinionSnapshot, VoteEvent
-from app.services.opinion import payload, recompute, votes
+from app.models import Issue, ModerationMode, ModerationStatus, OpinionSnapshot, VoteEvent
+from app.services.opinion import live_maps, payload, recompute, votes
 from app.services.opinion.snapshots import SNAPSHOTS_KEPT, issues_needing_recompute
+from clustering import compute_opinion_map
 from tests.support.issues import make_issue, make_participant, make_statement, make_vote
 from tests.support.opinion_data import make_blocs
 from tests.support.waiting import eventually
@@ -73,13 +75,14 @@ def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
     first = recompute_now(app, issue_id)
-    seen_states = []
-    real = recompute.compute_opinion_map
-    monkeypatch.setattr(
-        recompute,
-        "compute_opinion_map",
-        lambda *a, **kw: seen_states.append(kw["previous_state"]) or real(*a, **kw),
-    )
+    seen_states = []  # the state each tick started from: the map kept from tick 1, updated
+    real_update = live_maps.LiveOpinionMap.update
+
+    def update(self, *args, **kwargs):
+        seen_states.append(copy.deepcopy(self.state))
+        return real_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(live_maps.LiveOpinionMap, "update", update)
     newcomer = make_participant(app)
     for statement_id in blocs.statement_ids[:8]:
         make_vote(
@@ -93,7 +96,21 @@ def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
     second = recompute_now(app, issue_id)
 
     assert second.view.tick == 2
-    assert seen_states == [snapshots(app, issue_id)[0].state["clustering"]]
+    stored = snapshots(app, issue_id)
+    assert seen_states == [stored[0].state["clustering"]]
+    # The same tick as from every vote and the stored state.
+    with app.app_context():
+        table = votes.load_votes(issue_id, second.view.payload["watermark"])
+        statements = votes.load_statements(db.session.get(Issue, issue_id))
+    scratch = compute_opinion_map(
+        table,
+        statements.ids,
+        excluded_statement_ids=statements.rejected,
+        meta_statement_ids=statements.meta,
+        previous_state=stored[0].state["clustering"],
+        max_groups=recompute.MAX_GROUPS,
+    )
+    assert stored[1].state["clustering"] == json.loads(json.dumps(scratch.state))
     assert second.view.positions[blocs.bloc_a[0]][2] == first.view.positions[blocs.bloc_a[0]][2]
     assert second.view.positions[blocs.bloc_b[0]][2] == first.view.positions[blocs.bloc_b[0]][2]
     assert second.view.payload["participants"]["voted"] == 41

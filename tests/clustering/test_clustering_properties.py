@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from clustering import OpinionMap, VoteTable, compute_opinion_map
@@ -71,8 +71,23 @@ def test_statement_nobody_voted_on_changes_nothing(conv: tuple[VoteTable, np.nda
     assert all(b.priorities[t] == a.priorities[t] for t in a.priorities)
 
 
+# Found by Hypothesis: base centre P1 is at exactly the same distance from both group centres
+# (|P1 - P0| = |P2 - P1| / 2 = 1).  scikit-learn's Lloyd put it with P2; the warm start
+# recomputed the centres with another rounding and moved it (k-means of the groups changed).
+TIE = (
+    VoteTable(
+        np.repeat([134, 656, 866, 355, 697], 4),
+        np.tile([2, 5, 8, 11], 5),
+        np.array([-1, 0, -1, 1, 0, 0, -1, 0, 0, 0, 1, 1, -1, 0, -1, 1, -1, 0, -1, 1], np.int8),
+    ),
+    np.array([2, 5, 8, 11]),
+    [11],
+)
+
+
 @settings(max_examples=40, deadline=None)
 @given(conversations())
+@example(TIE)
 def test_warm_start_without_new_votes_changes_nothing(conv: tuple[VoteTable, np.ndarray, list[int]]) -> None:
     votes, statements, excluded = conv
     a = compute_opinion_map(votes, statements, excluded)

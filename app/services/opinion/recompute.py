@@ -1,8 +1,9 @@
 """Recomputing an issue's opinion map: votes in, clustering, one stored snapshot (tick) out.
 
 This package is the only part of the app that imports ``clustering``. A recompute reads an
-issue's current votes and statements, warm-starts the clustering from the latest snapshot's
-state, and stores the result as the next tick. Never call it from a request or socket handler:
+issue's current votes and statements, warm-starts the clustering from the latest snapshot (from
+the map this process kept of it when it can, see live_maps.py), and stores the result as the
+next tick. Never call it from a request or socket handler:
 it is the recompute scheduler's job (scheduler.py), run where a runner says (runners.py).
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Issue, VoteEvent, utcnow
+from app.services.opinion import live_maps
 from app.services.opinion.latest_map import map_cache
 from app.services.opinion.payload import MapView, build_payload, overall_counts, viewer_index
 from app.services.opinion.snapshots import add_snapshot, latest_snapshot
@@ -24,11 +26,11 @@ from app.services.opinion.votes import (
     excluded_ids,
     load_statements,
     load_vote_history,
-    load_votes,
+    load_votes_and_changes,
     without_participants,
 )
 from app.services.report.state import report_state
-from clustering import compute_opinion_map, opinion_map_with_history, votes_needed
+from clustering import opinion_map_with_history, votes_needed
 
 #: Opinion groups at most (pol.is max-k).
 MAX_GROUPS = 5
@@ -54,22 +56,26 @@ def recompute(issue_id: int) -> Recomputed | None:
     # The watermark is read before the votes: a vote committed in between is then included
     # without being claimed, never claimed without being included.
     watermark = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
+    votes, changes = load_votes_and_changes(issue_id, watermark, issue.votes_revision)
     excluded = excluded_ids(issue_id)  # participants a facilitator set aside
-    votes = without_participants(load_votes(issue_id, watermark, issue.votes_revision), excluded)
+    votes = without_participants(votes, excluded)
     statements = load_statements(issue)
-    options = {
-        "excluded_statement_ids": statements.rejected,
-        "meta_statement_ids": statements.meta,
-        "max_groups": MAX_GROUPS,
-    }
     if previous is None:
         # The first map replays the votes' history, as pol.is's groups come from theirs: an
         # imported conversation opens with the groups pol.is showed, not a cold start's.
         history = without_participants(load_vote_history(issue_id, watermark), excluded)
-        result = opinion_map_with_history(history, statements.ids, **options)
+        live_maps.forget(issue_id)  # nothing kept continues this map (the next tick builds one)
+        result = opinion_map_with_history(
+            history,
+            statements.ids,
+            excluded_statement_ids=statements.rejected,
+            meta_statement_ids=statements.meta,
+            max_groups=MAX_GROUPS,
+        )
     else:
-        previous_state = (previous.state or {}).get("clustering")
-        result = compute_opinion_map(votes, statements.ids, previous_state=previous_state, **options)
+        # Warm-started from the previous tick: the map kept in this process when it continues
+        # that tick (only the new votes are applied), else every vote and the stored state.
+        result = live_maps.next_opinion_map(issue_id, previous, votes, changes, excluded, statements, MAX_GROUPS)
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
     totals = overall_counts(votes)
@@ -86,7 +92,9 @@ def recompute(issue_id: int) -> Recomputed | None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        live_maps.forget(issue_id)
         return None
+    live_maps.stored(issue_id, tick, computed_at)
     view = MapView.from_state(issue_id, tick, payload, state)
     map_cache(current_app).remember(view)
     pids, counts = np.unique(votes.participant_ids, return_counts=True)

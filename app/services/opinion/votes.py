@@ -47,6 +47,7 @@ class IssueVotes:
             table[:, 2].astype(np.int8),
         )
         self.row_of = {key: i for i, key in enumerate(zip(self.pids.tolist(), self.sids.tolist(), strict=True))}
+        self.changes: list[np.ndarray] = []  # events applied since take_changes(), rows (pid, sid, value)
 
     def still_valid(self, watermark: int, revision: int = 0) -> bool:
         """False when too old, when votes were moved or set aside (``Issue.votes_revision``: merge
@@ -73,6 +74,7 @@ class IssueVotes:
             .order_by(VoteEvent.id)
         )
         events = events[np.argsort(events[:, 0], kind="stable")]  # in id order, whatever the read
+        self.changes.append(events[:, 1:])
         new_keys: list[tuple[int, int]] = []
         new_values: list[int] = []
         for _, pid, sid, value in events.tolist():
@@ -93,6 +95,13 @@ class IssueVotes:
         self.watermark = watermark
         self.watermark_stamp = _event_stamp(watermark)
 
+    def take_changes(self) -> VoteTable:
+        """The vote events applied since the last call, in the order applied (the last one of a
+        cell is its current vote; re-read events come again, which changes nothing)."""
+        events = np.concatenate(self.changes) if self.changes else np.zeros((0, 3), dtype=np.int64)
+        self.changes = []
+        return VoteTable(events[:, 0], events[:, 1], events[:, 2].astype(np.int8))
+
     def table(self) -> VoteTable:
         # Copies: the next catch_up changes these arrays in place.
         return VoteTable(self.pids.copy(), self.sids.copy(), self.values.copy())
@@ -112,14 +121,22 @@ def _cache_of(app: Flask) -> _VotesCache:
 
 def load_votes(issue_id: int, watermark: int, revision: int = 0) -> VoteTable:
     """The issue's current votes, incrementally when this process read them recently."""
+    return load_votes_and_changes(issue_id, watermark, revision)[0]
+
+
+def load_votes_and_changes(issue_id: int, watermark: int, revision: int = 0) -> tuple[VoteTable, VoteTable | None]:
+    """The issue's current votes, and the vote events since the previous call (None when the
+    votes were read afresh: the caller cannot tell what changed)."""
     cache = _cache_of(current_app)
     with cache.lock:
         cached = cache.by_issue.get(issue_id)
         if cached is not None and cached.still_valid(watermark, revision):
             cached.catch_up(watermark)
+            changes: VoteTable | None = cached.take_changes()
         else:
             cached = cache.by_issue[issue_id] = IssueVotes(issue_id, watermark, revision)
-        return cached.table()
+            changes = None
+        return cached.table(), changes
 
 
 def excluded_ids(issue_id: int) -> set[int]:

@@ -1,0 +1,111 @@
+"""Opinion maps kept in memory between recomputes, by the process that runs them.
+
+A recompute warm-starts from the latest stored tick. ``compute_opinion_map`` would rebuild
+that tick's matrix and PCA from every vote; a ``clustering.LiveOpinionMap`` kept from the
+previous recompute needs only the votes since (the vote events ``IssueVotes`` applied), which
+is what makes a live tick on a conversation of millions of votes cost milliseconds. Results
+are the same (clustering/README.md, "Live ticks"); the stored state stays the reference.
+
+The kept map is used only while it is exactly the stored tick's continuation: it produced
+the issue's latest snapshot (same tick and time), it saw every vote event since (the vote
+cache was not reloaded) and the same participants are set aside. Anything else (another
+worker stored a tick, a restart, a reload, an error) builds a new one from every vote and
+the stored state. Kept on ``app.extensions`` of the process that recomputes: the recompute
+child in the embedded default, ``agora worker`` in the scale-out setup.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.models import OpinionSnapshot
+from app.services.opinion.payload import Statements
+from app.services.opinion.votes import without_participants
+from clustering import LiveOpinionMap, OpinionMap, VoteTable
+
+EXTENSION_KEY = "agora.live_maps"
+
+
+@dataclass
+class _Kept:
+    live: LiveOpinionMap
+    set_aside: frozenset[int]
+    stored: tuple[int, datetime] | None = None  # (tick, computed_at) once its result is stored
+
+
+@dataclass
+class _LiveMaps:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_issue: dict[int, _Kept] = field(default_factory=dict)
+
+
+def _maps(app: Flask) -> _LiveMaps:
+    return app.extensions.setdefault(EXTENSION_KEY, _LiveMaps())
+
+
+def next_opinion_map(
+    issue_id: int,
+    previous: OpinionSnapshot | None,
+    votes: VoteTable,
+    changes: VoteTable | None,
+    set_aside: set[int],
+    statements: Statements,
+    max_groups: int,
+) -> OpinionMap:
+    """The next tick's map: from the kept map and ``changes`` when it continues ``previous``,
+    else from every vote (``votes``, set-aside participants already left out) and the stored state.
+
+    ``changes`` are the vote events since the previous call (None after a reload of the votes).
+    """
+    maps = _maps(current_app)
+    with maps.lock:
+        kept = maps.by_issue.pop(issue_id, None)  # put back only once this tick succeeded
+    aside = frozenset(set_aside)
+    if (
+        kept is not None
+        and changes is not None
+        and previous is not None
+        and kept.stored == (previous.tick, previous.computed_at)
+        and kept.set_aside == aside
+    ):
+        live = kept.live
+        live.update(
+            without_participants(changes, set_aside),
+            statements.ids,
+            excluded_statement_ids=statements.rejected,
+            meta_statement_ids=statements.meta,
+        )
+    else:
+        state: dict[str, Any] | None = (previous.state or {}).get("clustering") if previous is not None else None
+        live = LiveOpinionMap(
+            votes,
+            statements.ids,
+            excluded_statement_ids=statements.rejected,
+            meta_statement_ids=statements.meta,
+            previous_state=state,
+            max_groups=max_groups,
+        )
+    with maps.lock:
+        maps.by_issue[issue_id] = _Kept(live, aside)
+    return live.result
+
+
+def stored(issue_id: int, tick: int, computed_at: datetime) -> None:
+    """The kept map's latest result was stored as this tick."""
+    maps = _maps(current_app)
+    with maps.lock:
+        kept = maps.by_issue.get(issue_id)
+        if kept is not None:
+            kept.stored = (tick, computed_at)
+
+
+def forget(issue_id: int) -> None:
+    """Drop the kept map (its result was not stored)."""
+    maps = _maps(current_app)
+    with maps.lock:
+        maps.by_issue.pop(issue_id, None)
