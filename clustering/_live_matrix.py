@@ -235,6 +235,7 @@ def _contains(sorted_ids: IntArray, ids: IntArray) -> NDArray[np.bool_]:
 
 def _add(target: Array2D, update: sp.spmatrix) -> None:
     """``target += update`` for a sparse ``update``."""
-    coo = sp.coo_matrix(update)
-    coo.sum_duplicates()
-    target[coo.row, coo.col] += coo.data
+    upd = sp.csr_matrix(update)
+    upd.sum_duplicates()  # a no-op on the canonical results of sparse products and sums
+    rows = np.repeat(np.arange(upd.shape[0]), np.diff(upd.indptr))
+    target[rows, upd.indices] += upd.data
