@@ -75,45 +75,49 @@ def test_next_tick_is_warm_and_keeps_group_ids(app, monkeypatch):
     issue_id = make_issue(app)
     blocs = make_blocs(app, issue_id)
     first = recompute_now(app, issue_id)
-    seen_states = []  # the state each tick started from: the map kept from tick 1, updated
-    real_update = live_maps.LiveOpinionMap.update
+    # The state each tick starts from: tick 2 builds the live map from the stored tick 1 (a
+    # history replay), tick 3 updates the map kept from tick 2 with the new votes only.
+    seen = []
+    real_init, real_update = live_maps.LiveOpinionMap.__init__, live_maps.LiveOpinionMap.update
+
+    def init(self, *args, **kwargs):
+        seen.append(("built", copy.deepcopy(kwargs["previous_state"])))
+        real_init(self, *args, **kwargs)
 
     def update(self, *args, **kwargs):
-        seen_states.append(copy.deepcopy(self.state))
+        seen.append(("updated", copy.deepcopy(self.state)))
         return real_update(self, *args, **kwargs)
 
+    monkeypatch.setattr(live_maps.LiveOpinionMap, "__init__", init)
     monkeypatch.setattr(live_maps.LiveOpinionMap, "update", update)
-    newcomer = make_participant(app)
-    for statement_id in blocs.statement_ids[:8]:
-        make_vote(
-            app,
-            issue_id,
-            newcomer,
-            statement_id,
-            1 if statement_id in blocs.statement_ids[:4] else -1,
-        )
+    ticks = []
+    for newcomer in (make_participant(app), make_participant(app)):
+        for statement_id in blocs.statement_ids[:8]:
+            vote = 1 if statement_id in blocs.statement_ids[:4] else -1
+            make_vote(app, issue_id, newcomer, statement_id, vote)
+        ticks.append(recompute_now(app, issue_id))
+    second, third = ticks
 
-    second = recompute_now(app, issue_id)
-
-    assert second.view.tick == 2
+    assert (second.view.tick, third.view.tick) == (2, 3)
     stored = snapshots(app, issue_id)
-    assert seen_states == [stored[0].state["clustering"]]
-    # The same tick as from every vote and the stored state.
+    assert seen == [("built", stored[0].state["clustering"]), ("updated", stored[1].state["clustering"])]
+    # Tick 3 is the same as from every vote and the stored tick 2.
     with app.app_context():
-        table = votes.load_votes(issue_id, second.view.payload["watermark"])
+        table = votes.load_votes(issue_id, third.view.payload["watermark"])
         statements = votes.load_statements(db.session.get(Issue, issue_id))
     scratch = compute_opinion_map(
         table,
         statements.ids,
         excluded_statement_ids=statements.rejected,
         meta_statement_ids=statements.meta,
-        previous_state=stored[0].state["clustering"],
+        previous_state=stored[1].state["clustering"],
         max_groups=recompute.MAX_GROUPS,
     )
-    assert stored[1].state["clustering"] == json.loads(json.dumps(scratch.state))
-    assert second.view.positions[blocs.bloc_a[0]][2] == first.view.positions[blocs.bloc_a[0]][2]
-    assert second.view.positions[blocs.bloc_b[0]][2] == first.view.positions[blocs.bloc_b[0]][2]
-    assert second.view.payload["participants"]["voted"] == 41
+    assert stored[2].state["clustering"] == json.loads(json.dumps(scratch.state))
+    for tick in (second, third):
+        assert tick.view.positions[blocs.bloc_a[0]][2] == first.view.positions[blocs.bloc_a[0]][2]
+        assert tick.view.positions[blocs.bloc_b[0]][2] == first.view.positions[blocs.bloc_b[0]][2]
+    assert (second.view.payload["participants"]["voted"], third.view.payload["participants"]["voted"]) == (41, 42)
 
 
 def test_restart_resumes_from_the_stored_snapshot(app, app_config):
