@@ -8,7 +8,8 @@ Creates a fresh database (a temporary SQLite file, or a new database on the Post
 ``--database`` points at, dropped afterwards), migrates it, loads the demo issue (vTaiwan UberX,
 ~50k vote events) and a synthetic issue with ``--votes`` vote events, then writes each issue's
 export with ``agora export-polis``'s code path and prints the wall time, the rows written and the
-peak memory: Python allocations during the export (tracemalloc) and the process's peak RSS.
+peak memory: Python allocations during the export (tracemalloc) and the process's peak RSS, with
+the machine's load average (the figures depend on what else runs).
 
 It also checks that red-dwarf (the polis-community re-implementation of pol.is's math) reads the
 demo export: comments.csv and votes.csv go through red-dwarf's own CSV models (``Statement``,
@@ -129,7 +130,8 @@ def measure(issue_id: int, folder: Path) -> None:
         for _chunk in write(export, url):
             pass
         split.append(f"{name} {time.perf_counter() - started:.2f} s")
-    print("    per file: " + ", ".join(split))
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print("    per file: " + ", ".join(split) + f" (load average {load})")
 
 
 def red_dwarf_reads(folder: Path) -> None:
@@ -181,7 +183,8 @@ def main() -> None:
                 from app.services.opinion.recompute import recompute
 
                 upgrade()
-                print(f"Database: {make_url(url).get_backend_name()}; 2 cores shared with other work")
+                load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+                print(f"Database: {make_url(url).get_backend_name()}; {os.cpu_count()} cores, load average {load}")
                 app.test_cli_runner().invoke(args=["load-demo"])
                 demo = db.session.scalar(sa.select(Issue.id).where(Issue.slug == DEMO_SLUG))
                 recompute(demo)
