@@ -14,7 +14,7 @@ from app.services.opendata.access import LICENSES, settings_for
 from app.services.permissions import current_user_id
 from app.services.process import activity
 from app.services.report.build import default_group_label, group_labels
-from app.services.report.frozen import ON_DEMAND, announce, freeze, frozen_reports, refresh_snapshot
+from app.services.report.frozen import ON_DEMAND, announce, freeze, frozen_reports
 from app.services.report.settings import save_group_labels, save_open_data_settings
 from app.services.report.state import latest_report_state
 
@@ -71,7 +71,6 @@ def save_open_data(slug: str):
 @bp.post("/issues/<slug>/report/freeze")
 def freeze_report(slug: str):
     issue = get_issue_by_slug(slug)
-    refresh_snapshot(issue.id)
     report = freeze(issue, ON_DEMAND, user_id=current_user_id())
     activity.record(issue, "report_frozen", current_user_id(), report_id=report.id)
     db.session.commit()

@@ -199,8 +199,10 @@ def test_closing_a_stage_freezes_the_report(app, client):
         _open_stage(issue, Stage.DECISION)
         frozen = db.session.scalars(select(FrozenReport).where(FrozenReport.issue_id == issue_id)).all()
         assert [(f.reason, f.stage) for f in frozen] == [("stage_closed", Stage.VOTING)]
-        # The map was brought up to date first: every vote is in the frozen report.
-        assert frozen[0].data["watermark"] == db.session.scalar(select(func.max(VoteEvent.id)))
+        # The latest stored map, not a recompute in the stage change: the vote after it is not in it.
+        latest = db.session.scalar(select(func.max(OpinionSnapshot.vote_event_watermark)))
+        assert frozen[0].data["watermark"] == latest < db.session.scalar(select(func.max(VoteEvent.id)))
+        assert db.session.scalar(select(func.count()).select_from(OpinionSnapshot)) == 1
     listed = client.get(f"/api/v1/issues/{issue_id}/reports").json
     assert [r["stage"] for r in listed] == ["voting"]
     # The ministry's response (due once the response stage opens) links the report it answers.

@@ -1,5 +1,8 @@
 """What turns into webhook events: receivers of the app's signals (sent after each commit), the
-overdue-response scan of the webhook sender, and the throttled opinion-map updates."""
+overdue-response scan of the webhook sender, and the throttled opinion-map updates.
+
+``stage.changed`` and ``report.frozen`` are not here: the stage change and the freeze write their
+deliveries in their own transaction (``process.stages.open_stage``, ``report.frozen.freeze``)."""
 
 from __future__ import annotations
 
@@ -54,17 +57,6 @@ def on_statement_moderated(sender: Flask, *, issue_id: int, statement_id: int, s
     _react(sender, "statement.moderated", work)
 
 
-def on_stage_changed(
-    sender: Flask, *, issue_id: int, stage: str, previous: str | None = None, changed_at: datetime, **_: Any
-) -> None:
-    data = {"stage": str(stage), "previous": str(previous) if previous else None, "changed_at": _iso(changed_at)}
-    _react(
-        sender,
-        "stage.changed",
-        lambda: enqueue_event("stage.changed", issue_id, data, f"stage.changed:{issue_id}:{stage}:{_iso(changed_at)}"),
-    )
-
-
 def on_response_published(sender: Flask, *, issue_id: int, response_id: int, kind: str, **_: Any) -> None:
     data = {"response_id": response_id, "kind": str(kind)}
     _react(
@@ -72,12 +64,6 @@ def on_response_published(sender: Flask, *, issue_id: int, response_id: int, kin
         "response.published",
         lambda: enqueue_event("response.published", issue_id, data, f"response.published:{response_id}"),
     )
-
-
-def on_report_frozen(sender: Flask, *, issue_id: int, **kwargs: Any) -> None:
-    data = {key: value for key, value in kwargs.items() if isinstance(value, int | str | bool | None)}
-    key = f"report.frozen:{issue_id}:{data.get('report_id', data.get('version', time.time()))}"
-    _react(sender, "report.frozen", lambda: enqueue_event("report.frozen", issue_id, data, key))
 
 
 def on_opinion_map_updated(sender: Flask, *, issue_id: int, tick: int, **_: Any) -> None:
@@ -119,9 +105,5 @@ def connect() -> None:
     """Module-level receivers: connecting again (another app in the same process) is a no-op."""
     signals.statement_added.connect(on_statement_added)
     signals.statement_moderated.connect(on_statement_moderated)
-    signals.stage_changed.connect(on_stage_changed)
     signals.response_published.connect(on_response_published)
     signals.opinion_map_updated.connect(on_opinion_map_updated)
-    report_frozen = getattr(signals, "report_frozen", None)  # issue 12's signal, once it exists
-    if report_frozen is not None:
-        report_frozen.connect(on_report_frozen)

@@ -12,10 +12,12 @@ from sqlalchemy import inspect, select, update
 from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import STAGE_ORDER, VOTING_OPEN_BY_DEFAULT, Issue, IssueStage, Stage, utcnow
+from app.models import STAGE_ORDER, VOTING_OPEN_BY_DEFAULT, FrozenReport, Issue, IssueStage, Stage, utcnow
 from app.services.accountability import following, responses
+from app.services.integrations.webhooks import _iso, enqueue_event
 from app.services.labels import stage_label
 from app.services.process import activity
+from app.services.report import frozen
 
 
 def stages_of(issue: Issue) -> list[IssueStage]:
@@ -75,6 +77,7 @@ class StageChange:
     previous: Stage
     changed_at: datetime
     row: IssueStage
+    frozen_report: FrozenReport | None = None  # the report frozen as ``previous`` closed
 
 
 def advance(issue: Issue, actor_id: int | None, *, expected: Stage | str | None = None) -> StageChange:
@@ -97,8 +100,10 @@ def open_stage(
     that must happen with it, in the session (the caller commits, then calls ``announce``).
 
     The stage being left ends now; the opened one starts now and its planned end is kept only if
-    it is still ahead. The log entry, the ministry's response deadline the stage starts and the
-    followers' emails are written in the same transaction, so a crash loses all or none of them.
+    it is still ahead. The log entry, the ministry's response deadline the stage starts, the
+    followers' emails, the report frozen as the stage closes (from the latest stored map, never
+    recomputed here) and the webhook deliveries are written in the same transaction, so a crash or
+    a failure in any of them loses all or none of them.
     The current stage is changed with a conditional UPDATE: of two concurrent changes from the
     same stage, the second gets a 409 and writes nothing.
     """
@@ -139,11 +144,17 @@ def open_stage(
     # The deadline first, so that the followers' email can give it.
     responses.open_for_stage(issue, key, now)
     following.queue_stage_changed(issue, key, now)
-    return StageChange(issue_id=issue.id, stage=key, previous=previous, changed_at=now, row=target)
+    report = frozen.freeze_closed_stage(issue, previous)
+    stamp = _iso(now)
+    data = {"stage": key.value, "previous": previous.value, "changed_at": stamp}
+    enqueue_event("stage.changed", issue.id, data, f"stage.changed:{issue.id}:{key.value}:{stamp}")
+    return StageChange(
+        issue_id=issue.id, stage=key, previous=previous, changed_at=now, row=target, frozen_report=report
+    )
 
 
 def announce(change: StageChange) -> None:
-    """Tell listeners (live pages, integrations) about a committed stage change; they only notify."""
+    """Tell in-process listeners (live pages) about a committed stage change; they only notify."""
     signals.stage_changed.send(
         current_app._get_current_object(),
         issue_id=change.issue_id,
@@ -151,6 +162,8 @@ def announce(change: StageChange) -> None:
         previous=change.previous.value,
         changed_at=change.changed_at,
     )
+    if change.frozen_report is not None:
+        frozen.announce(change.frozen_report)
 
 
 def stage_changed_meanwhile() -> AgoraError:

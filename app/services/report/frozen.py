@@ -3,6 +3,14 @@
 A frozen report stores its whole payload and keeps the snapshot it came from (the recompute never
 deletes a snapshot a frozen report points at); nothing ever updates it, so later votes change the
 live report only.
+
+Freezing is part of the write that causes it: the stage change (``process.stages.open_stage``)
+or the facilitator's request freezes before its one commit, with the ``report.frozen`` webhook
+deliveries, so a stage never closes without its report, nor a report freezes for a stage change
+that was rolled back. A freeze never recomputes the map (no clustering in a request): it uses the
+latest stored snapshot, which the recompute scheduler keeps within an interval of the last vote.
+An issue whose map was never computed freezes the overall counts of its current votes, without
+groups (the live report's own fallback).
 """
 
 from __future__ import annotations
@@ -10,14 +18,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import signals
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import FrozenReport, Issue, OpinionSnapshot, Stage, VoteEvent
+from app.models import FrozenReport, Issue, Stage, VoteEvent
+from app.services.integrations.webhooks import enqueue_event
 from app.services.report.build import build_report, localized
 from app.services.report.state import latest_report_state
 
@@ -25,23 +34,9 @@ STAGE_CLOSED = "stage_closed"
 ON_DEMAND = "on_demand"
 
 
-def refresh_snapshot(issue_id: int) -> None:
-    """Recompute the map first when votes came in after the latest snapshot, so that the frozen
-    report counts every vote cast before it was frozen. (A freeze is a rare, deliberate act; this
-    is the one place outside the recompute worker that computes a map.) An issue whose map was
-    never computed stays without one: its report has the overall counts only."""
-    from app.services.opinion.recompute import recompute
-
-    newest = db.session.scalar(select(func.max(VoteEvent.id)).where(VoteEvent.issue_id == issue_id)) or 0
-    mapped = db.session.scalar(
-        select(func.max(OpinionSnapshot.vote_event_watermark)).where(OpinionSnapshot.issue_id == issue_id)
-    )
-    if mapped is not None and mapped < newest:
-        recompute(issue_id)
-
-
 def freeze(issue: Issue, reason: str, stage: Stage | None = None, user_id: int | None = None) -> FrozenReport:
-    """Store the issue's current report as a frozen report (flushed; the caller commits)."""
+    """Store the issue's report from its latest snapshot as a frozen report, with its webhook
+    deliveries (flushed; the caller commits, then calls ``announce``)."""
     state = latest_report_state(issue.id)
     report = FrozenReport(
         issue_id=issue.id,
@@ -53,11 +48,19 @@ def freeze(issue: Issue, reason: str, stage: Stage | None = None, user_id: int |
     )
     db.session.add(report)
     db.session.flush()
+    data = {"report_id": report.id, "reason": reason, "stage": stage.value if stage else None}
+    enqueue_event("report.frozen", issue.id, data, f"report.frozen:{issue.id}:{report.id}")
     return report
 
 
+def freeze_closed_stage(issue: Issue, stage: Stage) -> FrozenReport | None:
+    """The report frozen as ``stage`` closes (not committed); none for an issue without votes."""
+    voted = db.session.scalar(select(VoteEvent.id).where(VoteEvent.issue_id == issue.id).limit(1))
+    return freeze(issue, STAGE_CLOSED, Stage(stage)) if voted is not None else None
+
+
 def announce(report: FrozenReport) -> None:
-    """Tell the receivers (webhooks, ...) after the commit."""
+    """Tell in-process receivers after the commit (the webhook deliveries were written with it)."""
     signals.report_frozen.send(
         current_app._get_current_object(),
         issue_id=report.issue_id,
@@ -107,32 +110,7 @@ def frozen_payload(report: FrozenReport) -> dict[str, Any]:
     }
 
 
-def on_stage_changed(sender: Flask, *, issue_id: int, previous: str | None = None, **_: object) -> None:
-    """A stage closed: freeze the report of an issue that has votes."""
-    if previous is None:
-        return
-    context = sender.app_context() if not has_app_context() else None
-    if context is not None:
-        context.push()
-    try:
-        issue = db.session.get(Issue, issue_id)
-        has_votes = db.session.scalar(select(func.count()).select_from(VoteEvent).where(VoteEvent.issue_id == issue_id))
-        if issue is None or not has_votes:
-            return
-        refresh_snapshot(issue_id)
-        report = freeze(issue, STAGE_CLOSED, Stage(previous))
-        db.session.commit()
-        announce(report)
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("Freezing the report of issue %s failed", issue_id)
-    finally:
-        if context is not None:
-            context.pop()
-
-
 def init_app(app: Flask) -> None:
-    signals.stage_changed.connect(on_stage_changed)
     app.add_template_global(frozen_reports, "issue_frozen_reports")
     app.add_template_global(report_for_response, "frozen_report_for_response")
     app.add_template_global(open_data_is_public, "open_data_is_public")
