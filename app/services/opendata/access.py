@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.exceptions import AgoraError
 from app.extensions import db
-from app.models import DEFAULT_LICENSE, STAGE_ORDER, Issue, OpenDataSettings, Stage
+from app.models import DEFAULT_LICENSE, STAGE_ORDER, Issue, IssueStatus, OpenDataSettings, Stage
 from app.services.issues import issue_not_found
 from app.services.visibility import viewer_is_staff
 
@@ -31,12 +31,13 @@ def settings_for(issue: Issue) -> OpenDataSettings:
 
 
 def is_draft(issue: Issue) -> bool:
-    """Draft issues (issue 11) are not public at all."""
-    return str(getattr(issue, "status", "") or "") in {"draft", "Status.DRAFT", "IssueStatus.DRAFT"}
+    """Draft issues are not public at all."""
+    return issue.status is IssueStatus.DRAFT
 
 
 def require_public_issue(issue: Issue) -> None:
-    """Draft issues are 404 to everyone but staff."""
+    """Draft issues are 404 to everyone but staff (``get_issue`` already refuses them; this guards
+    the frozen reports, which are found by their own id)."""
     if is_draft(issue) and not viewer_is_staff():
         raise issue_not_found()
 
