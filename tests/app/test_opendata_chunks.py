@@ -33,6 +33,9 @@ def test_tiny_chunks_give_the_same_files(app, monkeypatch):
         monkeypatch.setattr(export_module, "CHUNK_VOTES", 37)
         monkeypatch.setattr(export_module, "CHUNK_PEOPLE", 3)
         assert {name: _render(issue, name) for name in whole} == whole
+        monkeypatch.setattr(export_module, "CHUNK_PEOPLE", 10_000)
+        monkeypatch.setattr(export_module, "CHUNK_CELLS", 500)  # a few participants' rows at a time
+        assert _render(issue, "participants-votes.csv") == whole["participants-votes.csv"]
 
 
 def test_stamps_stored_in_other_forms_and_the_zone_change(app):

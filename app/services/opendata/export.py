@@ -41,8 +41,10 @@ from app.services.report.state import latest_report_state
 CHUNK_ROWS = 5_000
 #: Votes read, sorted and formatted at a time (votes.csv, participants-votes.csv): a few MB of arrays.
 CHUNK_VOTES = 100_000
-#: At most this many participants' rows of participants-votes.csv at a time.
+#: At most this many participants' rows of participants-votes.csv at a time, and at most this many
+#: cells (participants x statements: the matrix is dense, whatever the votes).
 CHUNK_PEOPLE = 2_000
+CHUNK_CELLS = 1_000_000
 
 _MODERATION = {ModerationStatus.ACCEPTED: 1, ModerationStatus.UNMODERATED: 0, ModerationStatus.REJECTED: -1}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -159,10 +161,11 @@ class Export:
         people = people[np.lexsort((people[:, 0], people[:, 1]))]
         statements = np.array(voted, dtype=np.int64)
         ends = np.cumsum(people[:, 2])
+        most = min(CHUNK_PEOPLE, max(1, CHUNK_CELLS // (len(statements) + 2)))
         start = 0
         while start < len(people):
             stop = max(int(np.searchsorted(ends, ends[start] - people[start, 2] + CHUNK_VOTES, "right")), start + 1)
-            stop = min(stop, start + CHUNK_PEOPLE)
+            stop = min(stop, start + most)
             yield self._matrix_rows(people[start:stop], statements, group_of, authored)
             start = stop
 
