@@ -9,8 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Executable, Select, and_, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, Select, and_, bindparam, insert, select, text, update
 
 from app import signals
 from app.exceptions import AgoraError
@@ -178,7 +177,7 @@ def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: Vo
     objects, flush, expire them on commit) is not needed for two rows whose values we know.
     """
     now = utcnow()
-    sql = _vote_statements(db.session.get_bind().dialect.name)
+    sql = _vote_statements()
     row = dict(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=int(value))
     if db.session.execute(sql.insert_vote, {**row, "updated_at": now}).first() is not None:
         outcome, updated_at = VoteOutcome.CREATED, now
@@ -199,7 +198,7 @@ def _write_vote(issue_id: int, participant_id: int, statement_id: int, value: Vo
 
 @dataclass(frozen=True)
 class _VoteStatements:
-    """``_write_vote``'s statements, built once per dialect (as ``_vote_check_query``)."""
+    """``_write_vote``'s statements, built once (as ``_vote_check_query``)."""
 
     insert_vote: Executable  # does nothing when the vote exists
     lock_vote: Executable
@@ -208,13 +207,18 @@ class _VoteStatements:
 
 
 @functools.cache
-def _vote_statements(dialect: str) -> _VoteStatements:
+def _vote_statements() -> _VoteStatements:
     votes, events = Vote.__table__, VoteEvent.__table__
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Written out: the dialects' own ``insert().on_conflict_do_nothing()`` cannot be cached by
+    # SQLAlchemy, so it was compiled again for every vote. ON CONFLICT ... DO NOTHING RETURNING
+    # means the same on PostgreSQL and SQLite (3.35+).
+    insert_vote = text(
+        "INSERT INTO vote (issue_id, participant_id, statement_id, value, updated_at) "
+        "VALUES (:issue_id, :participant_id, :statement_id, :value, :updated_at) "
+        "ON CONFLICT (participant_id, statement_id) DO NOTHING RETURNING id"
+    ).bindparams(bindparam("updated_at", type_=votes.c.updated_at.type))
     return _VoteStatements(
-        insert_vote=dialect_insert(votes)
-        .on_conflict_do_nothing(index_elements=["participant_id", "statement_id"])
-        .returning(votes.c.id),
+        insert_vote=insert_vote,
         lock_vote=select(votes.c.id, votes.c.value, votes.c.updated_at)
         .where(
             votes.c.participant_id == bindparam("participant_id"),
