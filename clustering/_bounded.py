@@ -13,9 +13,11 @@ O(points) of cheap comparisons plus work on the few points that may change:
   current upper bound is at most ``u + (D[label] now - then)`` and its lower bound at
   least ``l - (M now - then)``, so it keeps its centre while ``D[label] + M < key``.
 
-A point that may change gets its exact distance to its centre and the half distance from
-that centre to the nearest other (if below, no other centre is closer: ``l = 2 s - u``);
-if still in doubt, its two nearest centres are looked up (KD-tree).  The centres' sums are
+A point that may change gets its exact distance ``u`` to its centre and the half distance
+from that centre to the nearest other (if below, no other centre is closer: ``l = 2 s - u``);
+if still in doubt, its two nearest centres are searched among its centre's 16 nearest
+neighbours (a centre ``c`` farther out is at least ``d(own, c) - u`` away), or, when that
+cannot settle it, looked up in a KD-tree.  The centres' sums are
 updated from the points that moved only.  The assignments are plain Lloyd's (up to exact
 distance ties; tests: ``tests/clustering/test_clustering_live.py``).
 """
@@ -42,33 +44,74 @@ def _dist(points: Array2D, centers: Array2D) -> Array1D:
     return np.sqrt(dx * dx + dy * dy)
 
 
-def _half_gap(centers: Array2D) -> Array1D:
-    """Half the distance from each centre to the nearest other (inf when alone)."""
-    if len(centers) < 2:
-        return np.full(len(centers), np.inf)
-    d, _ = cKDTree(centers).query(centers, k=2)
-    return 0.5 * d[:, 1]
+#: Neighbouring centres searched around a point's own centre before a KD-tree lookup.
+NEIGHBOURS = 16
 
 
-def _assign(
-    points: Array2D, centers: Array2D, labels: IntArray, upper_only: bool = False
-) -> tuple[IntArray, Array1D, Array1D]:
+class _Centres:
+    """The centres of one iteration, with their distances to one another."""
+
+    def __init__(self, centers: Array2D) -> None:
+        self.centers = centers
+        c = len(centers)
+        dx = centers[:, None, 0] - centers[None, :, 0]
+        dy = centers[:, None, 1] - centers[None, :, 1]
+        cc = np.sqrt(dx * dx + dy * dy)
+        np.fill_diagonal(cc, np.inf)
+        self.cc = cc
+        #: half the distance from each centre to the nearest other (inf when alone)
+        self.half = 0.5 * cc.min(axis=1) if c > 1 else np.full(c, np.inf)
+        self._near: tuple[IntArray, Array1D] | None = None
+
+    def nearest2(self, points: Array2D, own: IntArray, u: Array1D) -> tuple[IntArray, Array1D, Array1D]:
+        """Nearest centre, its distance and a lower bound on the distance to any other, for
+        points at distance ``u`` from centre ``own``: only centres near ``own`` can be nearer
+        (``d(x, c) >= d(own, c) - u``); a point that may be nearer to a farther one is looked
+        up in a KD-tree."""
+        c = len(self.centers)
+        k = min(NEIGHBOURS, c - 1)
+        if k < 2 or len(points) == 0:
+            return _query2(points, self.centers)
+        if self._near is None:
+            order = np.argsort(self.cc, axis=1)
+            self._near = (order[:, :k], np.take_along_axis(self.cc, order[:, k : k + 1], axis=1)[:, 0])
+        near, beyond = self._near
+        cand = np.concatenate([own[:, None], near[own]], axis=1)  # own centre, then its neighbours
+        dx = points[:, None, 0] - self.centers[cand, 0]
+        dy = points[:, None, 1] - self.centers[cand, 1]
+        d = np.sqrt(dx * dx + dy * dy)
+        rest = beyond[own] - u if k < c - 1 else np.full(len(points), np.inf)  # the others are >= this
+        two = np.argpartition(d, 1, axis=1)[:, :2]
+        rows = np.arange(len(points))
+        first = np.where(d[rows, two[:, 0]] <= d[rows, two[:, 1]], two[:, 0], two[:, 1])
+        second = np.where(first == two[:, 0], two[:, 1], two[:, 0])
+        d1, d2 = d[rows, first], d[rows, second]
+        labels, lower = cand[rows, first], np.minimum(d2, rest)
+        far = np.flatnonzero(d1 > rest)
+        if len(far):
+            labels[far], d1[far], lower[far] = _query2(points[far], self.centers)
+        return labels, d1, lower
+
+
+def _assign(points: Array2D, centers: Array2D, labels: IntArray) -> tuple[IntArray, Array1D, Array1D]:
     """Nearest centre of each point, given a guess: a guess whose distance is below half
     the distance from its centre to the nearest other is right (lower bound ``2 s - u``);
-    the other points are looked up."""
+    the other points are searched around it, or looked up."""
     out = np.empty(len(points), np.int64)
     upper, lower = np.empty(len(points)), np.empty(len(points))
-    guessed = labels >= 0
-    half = _half_gap(centers)
-    g = np.flatnonzero(guessed)
+    cs = _Centres(centers)
+    g = np.flatnonzero(labels >= 0)
     u = _dist(points[g], centers[labels[g]])
-    s = half[labels[g]]
+    s = cs.half[labels[g]]
     sure = u < s
     ok = g[sure]
     out[ok], upper[ok], lower[ok] = labels[ok], u[sure], 2.0 * s[sure] - u[sure]
-    rest = np.concatenate([g[~sure], np.flatnonzero(~guessed)])
-    if len(rest):
-        out[rest], upper[rest], lower[rest] = _query2(points[rest], centers)
+    near = g[~sure]
+    if len(near):
+        out[near], upper[near], lower[near] = cs.nearest2(points[near], labels[near], u[~sure])
+    new = np.flatnonzero(labels < 0)
+    if len(new):
+        out[new], upper[new], lower[new] = _query2(points[new], centers)
     return out, upper, lower
 
 
@@ -120,12 +163,14 @@ def lloyd_bounded(points: Array2D, w: Array1D, cl: object, max_iters: int) -> tu
         # Tighten: the exact distance to the own centre, and the half-gap bound.
         lab = labels[cand]
         u = _dist(points[cand], centers[lab])
-        lo = np.maximum(lm[cand] - total_max, 2.0 * _half_gap(centers)[lab] - u)
+        cs = _Centres(centers)
+        lo = np.maximum(lm[cand] - total_max, 2.0 * cs.half[lab] - u)
         ud[cand], lm[cand] = u - drift[lab], lo + total_max
-        doubt = cand[u > lo]
+        in_doubt = u > lo
+        doubt = cand[in_doubt]
         if not len(doubt):
             continue
-        new, up, low = _query2(points[doubt], centers)
+        new, up, low = cs.nearest2(points[doubt], lab[in_doubt], u[in_doubt])
         old = labels[doubt]
         ud[doubt], lm[doubt] = up - drift[new], low + total_max
         moved = new != old

@@ -70,6 +70,8 @@ class LiveVoteMatrix:
         self.indptr = matrix.indptr.astype(idx)
         self.indices = matrix.cols.astype(idx)
         self.values = matrix.values.copy()
+        # Each cell's (statement, vote) as one column of an n x 3m indicator matrix.
+        self.codes = self.indices * idx(3) + self.values + idx(1)
         self.col_sums = np.bincount(matrix.cols, weights=matrix.values.astype(np.float64), minlength=m)
         self.col_counts = np.bincount(matrix.cols, minlength=m).astype(np.int64)
         self.blocks: tuple[Array2D, Array2D, Array2D] | None = None
@@ -89,9 +91,10 @@ class LiveVoteMatrix:
             excluded=np.isin(self.statement_ids, excluded_statement_ids),
         )
 
-    def csr(self, data: np.ndarray) -> sp.csr_matrix:
-        """A CSR matrix with this matrix's structure and ``data``."""
-        return sp.csr_matrix((data, self.indices, self.indptr), shape=self.shape, copy=False)
+    def coded(self) -> sp.csr_matrix:
+        """The n x 3m indicator of (statement, vote) per cell: column ``3 j + vote + 1``."""
+        n, m = self.shape
+        return sp.csr_matrix((np.ones(len(self.codes)), self.codes, self.indptr), shape=(n, 3 * m), copy=False)
 
     def column_means(self, excluded: NDArray[np.bool_]) -> Array1D:
         """Mean vote per statement (0 for excluded ones), as :func:`~clustering._matrix.column_means`."""
@@ -165,11 +168,13 @@ class LiveVoteMatrix:
         self.col_sums += np.bincount(cols, weights=delta, minlength=m)
         self.col_counts += np.bincount(cols[~hit], minlength=m)
         self.values[seg[at[hit]]] = values[hit]
+        self.codes[seg[at[hit]]] = (cols[hit] * 3 + values[hit] + 1).astype(self.codes.dtype)
         new = ~hit
         if new.any():
             where = starts[local[new]] + at[new] - offs[local[new]]
             self.indices = np.insert(self.indices, where, cols[new].astype(self.indices.dtype))
             self.values = np.insert(self.values, where, values[new])
+            self.codes = np.insert(self.codes, where, (cols[new] * 3 + values[new] + 1).astype(self.codes.dtype))
             added = np.bincount(rows[new], minlength=n)
             self.indptr[1:] += np.cumsum(added).astype(self.indptr.dtype)
 
@@ -202,11 +207,17 @@ class LiveVoteMatrix:
         """Add rows and columns for participants and statements not seen yet."""
         new_p = pids[~_contains(self.participant_ids, pids)]
         if len(new_p):
-            ids = np.union1d(self.participant_ids, new_p)
-            counts = np.zeros(len(ids), np.int64)
-            counts[np.searchsorted(ids, self.participant_ids)] = np.diff(self.indptr)
-            indptr = np.zeros(len(ids) + 1, self.indptr.dtype)
-            np.cumsum(counts, out=indptr[1:])
+            if not len(self.participant_ids) or new_p[0] > self.participant_ids[-1]:
+                # Newcomers with larger ids (the usual case): empty rows at the end.
+                ids = np.concatenate([self.participant_ids, new_p])
+                tail = np.full(len(new_p), self.indptr[-1], self.indptr.dtype)
+                indptr = np.concatenate([self.indptr, tail])
+            else:
+                ids = np.union1d(self.participant_ids, new_p)
+                counts = np.zeros(len(ids), np.int64)
+                counts[np.searchsorted(ids, self.participant_ids)] = np.diff(self.indptr)
+                indptr = np.zeros(len(ids) + 1, self.indptr.dtype)
+                np.cumsum(counts, out=indptr[1:])
             self.participant_ids, self.indptr = ids, indptr
         new_s = sids[~_contains(self.statement_ids, sids)]
         if len(new_s):
@@ -214,6 +225,7 @@ class LiveVoteMatrix:
             where = np.searchsorted(ids, self.statement_ids)
             if len(where) and where[-1] != len(where) - 1:  # not all appended: renumber
                 self.indices = where.astype(self.indices.dtype)[self.indices]
+                self.codes = self.indices * self.codes.dtype.type(3) + self.values + self.codes.dtype.type(1)
             sums, counts = np.zeros(len(ids)), np.zeros(len(ids), np.int64)
             sums[where], counts[where] = self.col_sums, self.col_counts
             self.statement_ids, self.col_sums, self.col_counts = ids, sums, counts

@@ -226,13 +226,18 @@ class LiveOpinionMap:
         )
 
     def _project(self, matrix: VoteMatrix, pca: PCAResult) -> Array2D:
-        """Sparsity-aware projections as ``X P - M (c P)`` (no centred matrix built)."""
+        """Sparsity-aware projections: each cell adds ``(vote - c_j) P_j``, one sparse product
+        of the (statement, vote) indicator with that 3m x 2 table (no centred matrix built)."""
+        m = matrix.shape[1]
         comps = pca.components_.T  # zero on excluded statements, as is the centre
-        votes = self._live.csr(self._live.values.astype(np.float64))
-        pattern = self._live.csr(np.ones(len(self._live.values)))
-        proj = np.asarray(votes @ comps)
-        rhs = np.column_stack([pca.center_[:, None] * comps, matrix.excluded.astype(np.float64)])
-        other = np.asarray(pattern @ rhs)
-        proj -= other[:, :N_COMPS]
-        kept = matrix.user_vote_counts() - np.rint(other[:, N_COMPS]).astype(np.int64)
-        return scale_projections(proj, matrix, kept)
+        excluded = matrix.excluded.any()
+        table = np.zeros((m, 3, N_COMPS + int(excluded)))
+        for v in (-1, 0, 1):
+            table[:, v + 1, :N_COMPS] = (v - pca.center_)[:, None] * comps
+        if excluded:
+            table[:, :, N_COMPS] = matrix.excluded[:, None]
+        out = np.asarray(self._live.coded() @ table.reshape(3 * m, -1))
+        kept = matrix.user_vote_counts()
+        if excluded:
+            kept = kept - np.rint(out[:, N_COMPS]).astype(np.int64)
+        return scale_projections(np.ascontiguousarray(out[:, :N_COMPS]), matrix, kept)

@@ -122,7 +122,16 @@ def test_live_matrix_equals_a_fresh_one(seed: int, n_batches: int) -> None:
         order = np.random.default_rng(seed).permutation(len(pids))  # in any order
         live.update(pids[order], sids[order], values[order])
         fresh = LiveVoteMatrix(build_vote_matrix(so_far, np.zeros(0, np.int64)))
-        for name in ("participant_ids", "statement_ids", "indptr", "indices", "values", "col_sums", "col_counts"):
+        for name in (
+            "participant_ids",
+            "statement_ids",
+            "indptr",
+            "indices",
+            "values",
+            "codes",
+            "col_sums",
+            "col_counts",
+        ):
             np.testing.assert_array_equal(getattr(live, name), getattr(fresh, name), err_msg=name)
         for kept, built in zip(live.blocks, fresh.gram_blocks(), strict=True):
             np.testing.assert_array_equal(kept, built)
