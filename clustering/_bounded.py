@@ -45,7 +45,7 @@ def _dist(points: Array2D, centers: Array2D) -> Array1D:
 
 
 #: Neighbouring centres searched around a point's own centre before a KD-tree lookup.
-NEIGHBOURS = 16
+NEIGHBOURS = 8
 
 
 class _Centres:
@@ -81,12 +81,11 @@ class _Centres:
         dy = points[:, None, 1] - self.centers[cand, 1]
         d = np.sqrt(dx * dx + dy * dy)
         rest = beyond[own] - u if k < c - 1 else np.full(len(points), np.inf)  # the others are >= this
-        two = np.argpartition(d, 1, axis=1)[:, :2]
         rows = np.arange(len(points))
-        first = np.where(d[rows, two[:, 0]] <= d[rows, two[:, 1]], two[:, 0], two[:, 1])
-        second = np.where(first == two[:, 0], two[:, 1], two[:, 0])
-        d1, d2 = d[rows, first], d[rows, second]
-        labels, lower = cand[rows, first], np.minimum(d2, rest)
+        first = d.argmin(axis=1)
+        d1 = d[rows, first]
+        d[rows, first] = np.inf
+        labels, lower = cand[rows, first], np.minimum(d.min(axis=1), rest)
         far = np.flatnonzero(d1 > rest)
         if len(far):
             labels[far], d1[far], lower[far] = _query2(points[far], self.centers)

@@ -141,14 +141,16 @@ class LiveVoteMatrix:
         """Apply final votes (one per cell, any order): overwrite or insert each cell."""
         if len(pids) == 0:
             return
-        self._grow(np.unique(pids), np.unique(sids))
+        self._grow(_distinct(pids), _distinct(sids))
         n, m = self.shape
         rows = np.searchsorted(self.participant_ids, pids)
         cols = np.searchsorted(self.statement_ids, sids)
         order = np.lexsort((cols, rows))
         rows, cols, values = rows[order], cols[order], values[order].astype(np.int8)
         # The old cells of the rows touched, and where each new vote falls among them.
-        touched, local = np.unique(rows, return_inverse=True)
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        touched, local = rows[first], np.cumsum(first) - 1  # rows are sorted
         starts = self.indptr[touched].astype(np.int64)
         lens = self.indptr[touched + 1].astype(np.int64) - starts
         offs = np.zeros(len(touched) + 1, np.int64)
@@ -199,9 +201,13 @@ class LiveVoteMatrix:
         dt, et = d.T.tocsr(), e.T.tocsr()
         # A += Xᵀd + dᵀX + dᵀd;  B += Xᵀe + dᵀM + dᵀe;  C += Mᵀe + eᵀM + eᵀe
         dx, em = dt @ x_old, et @ m_old
-        _add(a, dx + dx.T + dt @ d)
-        _add(b, (et @ x_old).T + dt @ m_old + dt @ e)
-        _add(c, em + em.T + et @ e)
+        _add(a, dx, both=True)
+        _add(a, dt @ d)
+        _add(b, et @ x_old, transpose=True)
+        _add(b, dt @ m_old)
+        _add(b, dt @ e)
+        _add(c, em, both=True)
+        _add(c, et @ e)
 
     def _grow(self, pids: IntArray, sids: IntArray) -> None:
         """Add rows and columns for participants and statements not seen yet."""
@@ -213,7 +219,7 @@ class LiveVoteMatrix:
                 tail = np.full(len(new_p), self.indptr[-1], self.indptr.dtype)
                 indptr = np.concatenate([self.indptr, tail])
             else:
-                ids = np.union1d(self.participant_ids, new_p)
+                ids = np.sort(np.concatenate([self.participant_ids, new_p]))  # disjoint, distinct
                 counts = np.zeros(len(ids), np.int64)
                 counts[np.searchsorted(ids, self.participant_ids)] = np.diff(self.indptr)
                 indptr = np.zeros(len(ids) + 1, self.indptr.dtype)
@@ -221,7 +227,7 @@ class LiveVoteMatrix:
             self.participant_ids, self.indptr = ids, indptr
         new_s = sids[~_contains(self.statement_ids, sids)]
         if len(new_s):
-            ids = np.union1d(self.statement_ids, new_s)
+            ids = np.sort(np.concatenate([self.statement_ids, new_s]))
             where = np.searchsorted(ids, self.statement_ids)
             if len(where) and where[-1] != len(where) - 1:  # not all appended: renumber
                 self.indices = where.astype(self.indices.dtype)[self.indices]
@@ -245,9 +251,19 @@ def _contains(sorted_ids: IntArray, ids: IntArray) -> NDArray[np.bool_]:
     return found
 
 
-def _add(target: Array2D, update: sp.spmatrix) -> None:
-    """``target += update`` for a sparse ``update``."""
-    upd = sp.csr_matrix(update)
-    upd.sum_duplicates()  # a no-op on the canonical results of sparse products and sums
-    rows = np.repeat(np.arange(upd.shape[0]), np.diff(upd.indptr))
-    target[rows, upd.indices] += upd.data
+def _distinct(ids: IntArray) -> IntArray:
+    """Sorted distinct ids (``np.unique`` of a few thousand, by a sort)."""
+    srt = np.sort(ids)
+    keep = np.ones(len(srt), dtype=bool)
+    keep[1:] = srt[1:] != srt[:-1]
+    return srt[keep]
+
+
+def _add(target: Array2D, product: sp.spmatrix, transpose: bool = False, both: bool = False) -> None:
+    """``target += product`` (or its transpose, or both) for the result of a sparse product
+    (which holds each entry once, so fancy-index addition is exact)."""
+    coo = product.tocoo()
+    if not transpose or both:
+        target[coo.row, coo.col] += coo.data
+    if transpose or both:
+        target[coo.col, coo.row] += coo.data

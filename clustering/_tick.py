@@ -7,6 +7,7 @@ and :class:`clustering.LiveOpinionMap` (matrix and PCA kept up to date between t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -66,15 +67,17 @@ def _ids(x: Iterable[int] | IntArray | None) -> IntArray:
     return np.unique(a)
 
 
-def _labels_from_members(point_ids: IntArray, members: list[list[int]]) -> IntArray:
-    """Index of the cluster listing each point id in ``members`` (-1 if none)."""
+def _labels_from_members(point_ids: IntArray, members: list[list[int]], sorter: IntArray | None = None) -> IntArray:
+    """Index of the cluster listing each point id in ``members`` (-1 if none); ``sorter``:
+    ``argsort(point_ids)`` when the caller has it."""
     out = np.full(len(point_ids), -1, dtype=np.int64)
     sizes = [len(mm) for mm in members]
-    if len(point_ids) == 0 or sum(sizes) == 0:
+    total = sum(sizes)
+    if len(point_ids) == 0 or total == 0:
         return out
-    flat = np.concatenate([np.asarray(mm, dtype=np.int64) for mm in members])
+    flat = np.fromiter(itertools.chain.from_iterable(members), dtype=np.int64, count=total)
     which = np.repeat(np.arange(len(members)), sizes)
-    order = np.argsort(point_ids, kind="stable")
+    order = np.argsort(point_ids, kind="stable") if sorter is None else sorter
     pos = np.minimum(np.searchsorted(point_ids, flat, sorter=order), len(point_ids) - 1)
     hit = point_ids[order[pos]] == flat
     out[order[pos[hit]]] = which[hit]
@@ -127,13 +130,14 @@ def finish_tick(
     order = matrix.matrix_order() if n else np.zeros(0, np.int64)
     in_rows = order[in_mask[order]]
     in_pids = matrix.participant_ids[in_rows]
+    pos_order = np.argsort(in_pids, kind="stable")  # in-conv points by participant id
     points = proj[in_rows]
     base: Clustering | None = None
     if len(in_rows):
         pb = prev.get("base_clusters") or {}
         last = None
         if pb.get("id"):
-            last = (np.asarray(pb["id"], np.int64), _labels_from_members(in_pids, pb["members"]))
+            last = (np.asarray(pb["id"], np.int64), _labels_from_members(in_pids, pb["members"], pos_order))
         base = _kmeans(points, base_k, None, last, base_iters, random_state)
 
     # --- group clusterings for k = 2..max-k, silhouette, smoother -------------------
@@ -168,7 +172,7 @@ def finish_tick(
         part_group = chosen.labels[base.labels]  # group index per in-conv point
         pg = prev.get("groups") or {}
         prev_ids = np.asarray(pg.get("id", []), np.int64)
-        prev_labels = _labels_from_members(in_pids, pg.get("members", [])) if len(prev_ids) else None
+        prev_labels = _labels_from_members(in_pids, pg.get("members", []), pos_order) if len(prev_ids) else None
         stable = match_group_ids(part_group, chosen.ids, prev_labels, prev_ids if len(prev_ids) else None)
         rank = np.argsort(stable, kind="stable")
         remap = np.empty_like(rank)
@@ -205,7 +209,6 @@ def finish_tick(
     )
 
     # --- assemble ---------------------------------------------------------------------
-    pos_order = np.argsort(in_pids, kind="stable")
     in_conv_ids = in_pids[pos_order]
     positions = points[pos_order] if len(in_rows) else np.zeros((0, 2))
     groups: list[Group] = []
