@@ -95,12 +95,12 @@ def next_opinion_map(
     return live.result
 
 
-def stored(issue_id: int, tick: int, computed_at: datetime) -> None:
-    """The kept map's latest result was stored as this tick."""
+def stored(issue_id: int, tick: int, computed_at: datetime, result: OpinionMap) -> None:
+    """``result`` (from :func:`next_opinion_map`) was stored as this tick."""
     maps = _maps(current_app)
     with maps.lock:
         kept = maps.by_issue.get(issue_id)
-        if kept is not None:
+        if kept is not None and kept.live.result is result:
             kept.stored = (tick, computed_at)
 
 

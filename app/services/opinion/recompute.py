@@ -94,7 +94,7 @@ def recompute(issue_id: int) -> Recomputed | None:
         db.session.rollback()
         live_maps.forget(issue_id)
         return None
-    live_maps.stored(issue_id, tick, computed_at)
+    live_maps.stored(issue_id, tick, computed_at, result)
     view = MapView.from_state(issue_id, tick, payload, state)
     map_cache(current_app).remember(view)
     pids, counts = np.unique(votes.participant_ids, return_counts=True)
