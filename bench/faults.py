@@ -76,8 +76,11 @@ class Scale:
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = Path(tempfile.mkdtemp(prefix="agora-faults-"))
         self.database = f"agora_faults_{uuid.uuid4().hex[:8]}"
+        # pool_pre_ping: the postgres fault restarts the server under this engine's pooled connection.
         self.admin = sa.create_engine(
-            POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+            POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1),
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=True,
         )
         self.database_url = POSTGRES.rsplit("/", 1)[0] + f"/{self.database}"
         self.env = {
