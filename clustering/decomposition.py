@@ -26,8 +26,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import ArpackNoConvergence
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.decomposition import TruncatedSVD
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._types import Array1D, Array2D
@@ -74,13 +75,37 @@ def top_components(
             vecs = None
     if vecs is None:
         # S's columns sum to 0, so PCA's own centring leaves it unchanged.
-        pca = PCA(k, svd_solver="covariance_eigh").fit(s.toarray())
-        vecs, vals = pca.components_, pca.explained_variance_ * max(n - 1, 1)
+        vecs, variance = pca_covariance_eigh(s.toarray(), k)
+        vals = variance * max(n - 1, 1)
     top = max(float(vals[0]), 1.0)
     for i in range(k):
         if vals[i] > 1e-10 * top:
             comps[i], eig[i] = vecs[i], vals[i]
     return eig, comps
+
+
+def pca_covariance_eigh(x: Array2D, k: int) -> tuple[Array2D, Array1D]:
+    """``PCA(k, svd_solver="covariance_eigh").fit(x)``'s ``components_`` and
+    ``explained_variance_`` for a float64 array with at least 2 rows.
+
+    The same arithmetic as scikit-learn's ``PCA._fit_full`` (mean, ``xᵀx`` minus the
+    mean's outer product, ``/ (n - 1)``, ``numpy.linalg.eigh``, descending, negative
+    eigenvalues clipped, ``svd_flip`` on the rows), without the estimator's per-call
+    validation and namespace dispatch: on the history replay's small matrices (~100 x
+    50) those cost twice the arithmetic (README, "Performance").  Same bits as ``PCA``
+    (pinned by ``tests/clustering/test_clustering_estimators.py``).
+    """
+    n = x.shape[0]
+    mean = np.mean(x, axis=0)
+    c = x.T @ x
+    c -= n * np.reshape(mean, (-1, 1)) * np.reshape(mean, (1, -1))
+    c /= n - 1
+    eigenvals, eigenvecs = np.linalg.eigh(c)
+    eigenvals = np.flip(eigenvals, axis=0)
+    eigenvecs = np.flip(eigenvecs, axis=1)
+    eigenvals[eigenvals < 0.0] = 0.0
+    _, vt = svd_flip(None, eigenvecs.T, u_based_decision=False)
+    return np.array(vt[:k, :], copy=True), np.array(eigenvals[:k], copy=True)
 
 
 def centred(x: sp.csr_matrix, center: Array1D) -> sp.csr_matrix:

@@ -36,14 +36,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from ._cluster import BASE_ITERS, BASE_K
+from ._cluster import BASE_ITERS, BASE_K, Clustering, clean_start, init_clusters
 from ._matrix import build_vote_matrix, in_conversation
 from ._reduce import fit_pca, project_participants
-from ._tick import STATE_VERSION, _clustering_state, _ids, _labels_from_members
+from ._tick import STATE_VERSION, _clustering_state, _ids, computing
 from ._types import IntArray, OpinionMap, VoteTable
-from .kmeans import PolisKMeans
+from .kmeans import lloyd
 from .pipeline import compute_opinion_map
 from .replay import tick_boundaries
 
@@ -101,46 +100,62 @@ def base_history(
     seen_rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
     excluded = _ids(excluded_statement_ids)
     in_conv = np.zeros(0, dtype=np.int64)
-    base: dict[str, Any] = {}
-    kmeans_kw = {"n_clusters": base_k, "max_iter": base_iters, "random_state": 0}
+    last: _Base | None = None
 
     def order_key(ids: IntArray) -> IntArray:
         return seen_rank[np.searchsorted(uniq, ids)]
 
-    with threadpool_limits(1):
+    # Validated once here: scikit-learn's per-call checks off, single-threaded pools.
+    with computing(0):
         for end in ends[:-1].tolist():
             prefix = VoteTable(pids[:end], sids[:end], vals[:end])
-            in_conv, base = _tick(prefix, excluded, in_conv, base, order_key, kmeans_kw)
+            in_conv, last = _tick(prefix, excluded, in_conv, last, order_key, base_k, base_iters)
     state: dict[str, Any] = {"version": STATE_VERSION, "in_conv": in_conv.tolist()}
-    if base:
-        state["base_clusters"] = base
+    if last is not None:
+        state["base_clusters"] = _clustering_state(last[1], last[0])
     return state
+
+
+#: The base clusters between ticks: the in-conv participant ids (in row order) and
+#: their clustering (labels index its ids).
+_Base = tuple[IntArray, Clustering]
 
 
 def _tick(
     votes: VoteTable,
     excluded: IntArray,
     in_conv: IntArray,
-    base: dict[str, Any],
+    last: _Base | None,
     order_key: Callable[[IntArray], IntArray],
-    kmeans_kw: dict[str, Any],
-) -> tuple[IntArray, dict[str, Any]]:
-    """One pol.is tick, only as far as the next tick needs: in-conv and base clusters."""
+    base_k: int,
+    base_iters: int,
+) -> tuple[IntArray, _Base | None]:
+    """One pol.is tick, only as far as the next tick needs: in-conv and base clusters
+    (:class:`~clustering.kmeans.PolisKMeans`'s start and Lloyd, called without the
+    estimator's per-call validation: the points are ours)."""
     matrix = build_vote_matrix(votes, excluded)
     in_mask = in_conversation(matrix, in_conv)
-    pca, s = fit_pca(matrix)
-    proj = project_participants(matrix, pca, s)
     row_order = np.argsort(order_key(matrix.participant_ids), kind="stable")
     rows = row_order[in_mask[row_order]]
+    if not len(rows):  # nobody on the map yet: the PCA would not be used
+        return in_conv, last
     in_pids = matrix.participant_ids[rows]
-    if not len(rows):
-        return in_conv, base
-    prev_ids = prev_labels = None
-    if base.get("id"):
-        prev_ids = np.asarray(base["id"], np.int64)
-        prev_labels = _labels_from_members(in_pids, base["members"])
-    est = PolisKMeans(**kmeans_kw).fit(proj[rows], previous_ids=prev_ids, previous_labels=prev_labels)
-    return np.sort(in_pids), _clustering_state(est.as_clustering(), in_pids)
+    pca, s = fit_pca(matrix)
+    points = project_participants(matrix, pca, s)[rows]
+    w = np.ones(len(points))
+    if last is not None and len(last[1].ids):
+        start = clean_start(points, w, base_k, last[1].ids, _previous_labels(in_pids, *last))
+    else:
+        start = init_clusters(points, base_k)
+    return np.sort(in_pids), (in_pids, lloyd(points, w, start, base_iters, 0))
+
+
+def _previous_labels(in_pids: IntArray, last_pids: IntArray, last: Clustering) -> IntArray:
+    """Index of each participant's previous base cluster, -1 for newcomers."""
+    order = np.argsort(last_pids, kind="stable")
+    at = np.minimum(np.searchsorted(last_pids, in_pids, sorter=order), len(last_pids) - 1)
+    found = last_pids[order[at]] == in_pids
+    return np.where(found, last.labels[order[at]], -1)
 
 
 def opinion_map_with_history(

@@ -38,6 +38,12 @@ from sklearn.metrics import pairwise_distances_argmin, silhouette_samples
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+try:  # scikit-learn's Lloyd kernel, as KMeans.fit calls it (see sklearn_lloyd)
+    from sklearn.cluster._kmeans import _kmeans_single_lloyd as _single_lloyd
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+except ImportError:  # pragma: no cover - another scikit-learn
+    _single_lloyd = None
+
 from ._bounded import lloyd_bounded
 from ._cluster import Clustering, clean_start, init_clusters
 from ._types import Array1D, Array2D, IntArray
@@ -64,27 +70,50 @@ def lloyd(points: Array2D, weights: Array1D, start: Clustering, max_iter: int, r
     if points.shape[1] == 2 and len(points) * len(start.ids) > LARGE_CELLS:
         ids, centers, labels, n_iter = lloyd_bounded(points, weights, start, max_iter)
         return Clustering(ids, centers, labels, n_iter)
-    km = KMeans(
-        n_clusters=len(start.ids),
-        init=start.centers,
-        n_init=1,
-        max_iter=max_iter + 1,
-        tol=0.0,
-        algorithm="lloyd",
-        random_state=random_state,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        km.fit(points, sample_weight=weights)
-    labels = km.labels_.astype(np.int64)
+    labels, centers, n_iter = sklearn_lloyd(points, weights, start.centers, max_iter + 1, random_state)
+    labels = labels.astype(np.int64)
     counts = np.bincount(labels, minlength=len(start.ids))
     keep = counts > 0
-    centers = km.cluster_centers_
     ids = start.ids
     if not keep.all():
         labels = (np.cumsum(keep) - 1)[labels]
         ids, centers = ids[keep], centers[keep]
-    return Clustering(ids.copy(), np.asarray(centers, dtype=np.float64), labels, int(km.n_iter_))
+    return Clustering(ids.copy(), np.asarray(centers, dtype=np.float64), labels, n_iter)
+
+
+def sklearn_lloyd(
+    points: Array2D, weights: Array1D, init: Array2D, max_iter: int, random_state=None
+) -> tuple[IntArray, Array2D, int]:
+    """``KMeans(len(init), init=init, n_init=1, max_iter=max_iter, tol=0, algorithm="lloyd")
+    .fit(points, sample_weight=weights)``: labels, centres, iterations.
+
+    For float64 C-ordered points and weights (ours), the same steps as ``KMeans.fit`` --
+    the data and the init centred on the data's mean, scikit-learn's Lloyd kernel
+    (``_kmeans_single_lloyd``), the mean added back -- without the estimator's per-call
+    validation, which costs several times the iterations on the history replay's ~100
+    points (README, "Performance").  Same bits as ``KMeans`` (pinned by
+    ``tests/clustering/test_clustering_estimators.py``); without that kernel (another
+    scikit-learn), ``KMeans`` itself.
+    """
+    if _single_lloyd is None or points.dtype != np.float64 or weights.dtype != np.float64:
+        km = KMeans(
+            len(init), init=init, n_init=1, max_iter=max_iter, tol=0.0, algorithm="lloyd", random_state=random_state
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            km.fit(points, sample_weight=weights)
+        return km.labels_, km.cluster_centers_, int(km.n_iter_)
+    x = np.array(points, dtype=np.float64, order="C")  # KMeans: copy_x
+    x_mean = x.mean(axis=0)
+    x -= x_mean
+    centers_init = np.array(init, dtype=np.float64, order="C")
+    centers_init -= x_mean
+    w = np.ascontiguousarray(weights)
+    labels, _, centers, n_iter = _single_lloyd(
+        x, w, centers_init, max_iter=max_iter, verbose=False, tol=0, n_threads=_openmp_effective_n_threads()
+    )
+    centers += x_mean
+    return labels, centers, int(n_iter)
 
 
 class PolisKMeans(ClusterMixin, BaseEstimator):

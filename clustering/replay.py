@@ -58,13 +58,14 @@ def tick_boundaries(
     if tick_seconds is None or tick_seconds <= 0:
         raise ValueError("tick_seconds must be > 0")
     width = tick_seconds * time_unit
+    # Where a window opened by each vote would end (one vectorised search), then the
+    # greedy walk from window to window over plain ints.
+    nxt = np.maximum(np.searchsorted(timestamps, timestamps + width, side="left"), np.arange(1, n + 1)).tolist()
     ends: list[int] = []
     start = 0
     while start < n:
-        stop = int(np.searchsorted(timestamps, timestamps[start] + width, side="left"))
-        stop = max(stop, start + 1)
-        ends.append(stop)
-        start = stop
+        start = nxt[start]
+        ends.append(start)
     return np.asarray(ends, dtype=np.int64)
 
 

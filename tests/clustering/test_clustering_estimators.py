@@ -51,3 +51,47 @@ def test_pca_dense_nan_equals_sparse_unstored() -> None:
     np.testing.assert_allclose(a.transform(x), b.transform(xs), atol=1e-12)
     # imputed cells add nothing: the mean of each column's votes is the centre
     np.testing.assert_allclose(a.mean_, np.nan_to_num(np.nanmean(x, axis=0)))
+
+
+def test_sklearn_lloyd_is_kmeans_bit_for_bit() -> None:
+    """The history replay calls scikit-learn's Lloyd kernel as ``KMeans.fit`` does."""
+    import warnings
+
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    from clustering.kmeans import sklearn_lloyd
+
+    rng = np.random.default_rng(3)
+    for n, k, iters in [(40, 10, 101), (300, 100, 101), (500, 7, 3), (12, 12, 5)]:
+        x = np.round(rng.normal(size=(n, 2)), 1)  # repeated points too
+        w = rng.integers(1, 4, size=n).astype(np.float64)
+        init = x[rng.choice(n, k, replace=False)] + 0.05
+        km = KMeans(k, init=init, n_init=1, max_iter=iters, tol=0.0, algorithm="lloyd", random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            km.fit(x, sample_weight=w)
+        labels, centers, n_iter = sklearn_lloyd(x, w, init, iters, 0)
+        assert np.array_equal(labels, km.labels_)
+        assert np.array_equal(centers, km.cluster_centers_)
+        assert n_iter == km.n_iter_
+
+
+def test_pca_covariance_eigh_is_sklearn_pca_bit_for_bit() -> None:
+    """``top_components``' small path replicates ``PCA(svd_solver="covariance_eigh")``."""
+    from sklearn.decomposition import PCA
+
+    from clustering.decomposition import pca_covariance_eigh
+
+    rng = np.random.default_rng(4)
+    for n, m in [(6, 9), (15, 40), (120, 60), (900, 160)]:
+        votes = rng.choice(np.array([-1.0, 0.0, 1.0]), size=(n, m))
+        voted = rng.random((n, m)) < 0.6
+        mean = (votes * voted).sum(axis=0) / np.maximum(voted.sum(axis=0), 1)
+        x = np.where(voted, votes - mean, 0.0)  # centred over the votes, as top_components gets it
+        x[:, 0] = 0.0  # a column without votes
+        k = min(2, n, m)
+        pca = PCA(k, svd_solver="covariance_eigh").fit(x)
+        comps, variance = pca_covariance_eigh(x, k)
+        assert np.array_equal(comps, pca.components_)
+        assert np.array_equal(variance, pca.explained_variance_)
