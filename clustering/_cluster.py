@@ -145,7 +145,11 @@ def clean_start(
     ids, centers, counts = last_ids[keep].copy(), centers[keep], counts[keep]
     # Merge clusters whose centres are exactly equal; the larger keeps its id
     # (pol.is max-key: the later one on equal sizes).
-    _, first, inverse = np.unique(centers, axis=0, return_index=True, return_inverse=True)
+    # (np.unique(axis=0) compares bytes; it runs only when some centres are equal in value.)
+    if len(_first_distinct(centers)) == len(ids):
+        first = np.arange(len(ids))
+    else:
+        _, first, inverse = np.unique(centers, axis=0, return_index=True, return_inverse=True)
     if len(first) < len(ids):
         inverse = inverse.reshape(-1)
         order = np.argsort(first, kind="stable")

@@ -191,7 +191,10 @@ def in_conversation(matrix: VoteMatrix, previous_in_conv: IntArray | None = None
     counts = matrix.user_vote_counts()
     mask = counts >= votes_needed(m)
     if previous_in_conv is not None and len(previous_in_conv):
-        mask |= np.isin(matrix.participant_ids, previous_in_conv)
+        # both sorted: a binary search instead of np.isin's sort of both
+        prev = np.unique(previous_in_conv) if (np.diff(previous_in_conv) <= 0).any() else previous_in_conv
+        at = np.minimum(np.searchsorted(prev, matrix.participant_ids), len(prev) - 1)
+        mask |= prev[at] == matrix.participant_ids
     missing = GREEDY_N - int(mask.sum())
     if missing > 0:
         rest = np.flatnonzero(~mask)
