@@ -24,6 +24,13 @@ computes the groups on the result, as the tick after a restart does:
 * **ticks**: only what the next tick needs (in-conv, PCA, projections, base k-means);
   the full opinion map (groups, repness, consensus, priorities) is computed once, on all
   votes, from that state.
+* **cost**: a tick is ~100 small array operations on ~100-2,000 participants, so what
+  scikit-learn adds per call (validation, dataframe probing, parameter checks) used to
+  cost more than the arithmetic.  The replay validates once and calls scikit-learn's Lloyd
+  kernel and ``PCA(svd_solver="covariance_eigh")``'s arithmetic as the estimators do
+  (:func:`~clustering.kmeans.sklearn_lloyd`, :func:`~clustering.decomposition.pca_covariance_eigh`,
+  both pinned bit for bit against the estimators); ``bench/history_check.py`` checks
+  that the replayed base clusters are unchanged.
 
 ``cold=True`` in the CLI (``--cold``) skips the replay.  ``replay_conversation`` (module
 :mod:`clustering.replay`) still replays full ticks, smoother and group warm starts
