@@ -43,6 +43,10 @@ try:  # scikit-learn's Lloyd kernel, as KMeans.fit calls it (see sklearn_lloyd)
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 except ImportError:  # pragma: no cover - another scikit-learn
     _single_lloyd = None
+try:  # scikit-learn's per-cluster distance sums, as silhouette_samples calls them (see silhouette_of)
+    from sklearn.metrics.cluster._unsupervised import _silhouette_reduce
+except ImportError:  # pragma: no cover - another scikit-learn
+    _silhouette_reduce = None
 
 from ._bounded import lloyd_bounded
 from ._cluster import Clustering, clean_start, init_clusters
@@ -50,6 +54,8 @@ from ._types import Array1D, Array2D, IntArray
 
 #: Above this many point x centre pairs (2-d input), Lloyd with Hamerly's bounds.
 LARGE_CELLS = 200_000
+#: silhouette_of's matrices (base centres: at most pol.is's 100) fit scikit-learn's one chunk.
+SILHOUETTE_ONE_CHUNK = 1_000
 
 
 def polis_silhouette(distances: Array2D, labels: IntArray) -> float:
@@ -61,7 +67,33 @@ def polis_silhouette(distances: Array2D, labels: IntArray) -> float:
         return float("-inf")
     if c >= len(labels):
         return 0.0
-    return float(silhouette_samples(distances, labels, metric="precomputed").mean())
+    return float(silhouette_of(distances, labels).mean())
+
+
+def silhouette_of(distances: Array2D, labels: IntArray) -> Array1D:
+    """``silhouette_samples(distances, labels, metric="precomputed")`` for a float64 square
+    matrix of at most ``SILHOUETTE_ONE_CHUNK`` points: the same steps (labels encoded as
+    ``LabelEncoder`` does, scikit-learn's own per-cluster sums ``_silhouette_reduce`` over the
+    matrix as one chunk, then its arithmetic), without the per-call validation and chunking
+    that cost a tick of a small conversation more than the rest of its group clustering
+    (four k tried per tick; README, "Performance").  Same bits as ``silhouette_samples``
+    (pinned by ``tests/clustering/test_clustering_estimators.py``); otherwise, or without
+    that function (another scikit-learn), ``silhouette_samples`` itself.
+    """
+    n = len(labels)
+    if _silhouette_reduce is None or distances.dtype != np.float64 or n > SILHOUETTE_ONE_CHUNK:
+        return silhouette_samples(distances, labels, metric="precomputed")
+    _, encoded = np.unique(labels, return_inverse=True)
+    encoded = encoded.reshape(-1)
+    label_freqs = np.bincount(encoded)
+    intra, inter = _silhouette_reduce(distances, 0, encoded, label_freqs)
+    denom = (label_freqs - 1).take(encoded, mode="clip")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intra /= denom
+    samples = inter - intra
+    with np.errstate(divide="ignore", invalid="ignore"):
+        samples /= np.maximum(intra, inter)
+    return np.nan_to_num(samples)
 
 
 def lloyd(points: Array2D, weights: Array1D, start: Clustering, max_iter: int, random_state=None) -> Clustering:

@@ -77,6 +77,22 @@ def test_sklearn_lloyd_is_kmeans_bit_for_bit() -> None:
         assert n_iter == km.n_iter_
 
 
+def test_silhouette_of_is_silhouette_samples_bit_for_bit() -> None:
+    """Each tick scores its candidate k with scikit-learn's silhouette arithmetic, called directly."""
+    from sklearn.metrics import pairwise_distances, silhouette_samples
+
+    from clustering.kmeans import silhouette_of
+
+    rng = np.random.default_rng(5)
+    for n, k in [(3, 2), (5, 2), (37, 3), (100, 5), (100, 2), (400, 4)]:
+        x = np.round(rng.normal(size=(n, 2)), 1)  # repeated points: zero distances, ties
+        distances = pairwise_distances(x)
+        labels = rng.integers(0, k, size=n) * 3 + 7  # any label values, as LabelEncoder takes them
+        labels[: min(k, n)] = np.arange(min(k, n)) * 3 + 7  # every cluster used; singletons too
+        expected = silhouette_samples(distances, labels, metric="precomputed")
+        assert np.array_equal(silhouette_of(distances, labels), expected)
+
+
 def test_pca_covariance_eigh_is_sklearn_pca_bit_for_bit() -> None:
     """``top_components``' small path replicates ``PCA(svd_solver="covariance_eigh")``."""
     from sklearn.decomposition import PCA
