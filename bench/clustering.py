@@ -153,7 +153,7 @@ def bench_conversation(name: str, conv: Conversation, use_rd: bool, repeat: int)
         f" {t_hist:>6.2f} {peak:>6.1f} | {cold.k:>2} {ari(cold.group_of, conv.polis_groups):>5.2f} {t_cold:>7.4f}"
     )
     if use_rd:
-        t_rd, rd = min((reddwarf_groups(conv.votes, conv.excluded) for _ in range(2)), key=lambda r: r[0])
+        t_rd, rd = min((reddwarf_groups(conv.votes, conv.excluded) for _ in range(repeat)), key=lambda r: r[0])
         k_rd = len(set(rd.values()))
         line += f" | {k_rd:>2} {ari(rd, conv.polis_groups):>5.2f} {t_rd:>6.3f} {t_rd / t_cold:>6.1f}x"
     print(line, flush=True)
