@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from threadpoolctl import ThreadpoolController
 
 from ._cluster import (
     Clustering,
@@ -36,7 +35,7 @@ from ._stats import (
     representative_statements,
 )
 from ._types import Array1D, Array2D, Consensus, Group, IntArray, OpinionMap, State
-from .kmeans import LARGE_CELLS, lloyd, polis_silhouette
+from .kmeans import LARGE_CELLS, lloyd, polis_silhouette, single_threaded
 
 STATE_VERSION = 1
 #: Small inputs run with single-threaded BLAS/OpenMP: waking the thread pools costs
@@ -44,7 +43,6 @@ STATE_VERSION = 1
 #: the loaded 2-core test machine).  The group clusterings (k-means of ~100 base centres)
 #: always do.
 SINGLE_THREAD_MAX_VOTES = 1_000_000
-_THREADS = ThreadpoolController()
 
 
 @contextmanager
@@ -54,7 +52,7 @@ def computing(n_votes: int) -> Iterator[None]:
     with ExitStack() as stack:
         stack.enter_context(sklearn.config_context(assume_finite=True, skip_parameter_validation=True))
         if n_votes <= SINGLE_THREAD_MAX_VOTES:
-            stack.enter_context(_THREADS.limit(limits=1))
+            stack.enter_context(single_threaded())
         yield
 
 
@@ -149,7 +147,7 @@ def finish_tick(
         prev_gc = prev.get("group_clusterings") or {}
         sils: dict[int, float] = {}
         dists = pairwise_distances(base.centers)
-        with _THREADS.limit(limits=1):
+        with single_threaded():
             for k in range(2, max_k_for(len(base.ids), max_groups) + 1):
                 pk = prev_gc.get(str(k))
                 last = None

@@ -28,6 +28,9 @@ exact ties) then runs instead.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from numbers import Integral
 
 import numpy as np
@@ -37,16 +40,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import pairwise_distances_argmin, silhouette_samples
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
 
 try:  # scikit-learn's Lloyd kernel, as KMeans.fit calls it (see sklearn_lloyd)
     from sklearn.cluster._kmeans import _kmeans_single_lloyd as _single_lloyd
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 except ImportError:  # pragma: no cover - another scikit-learn
     _single_lloyd = None
-try:  # scikit-learn's per-cluster distance sums, as silhouette_samples calls them (see silhouette_of)
-    from sklearn.metrics.cluster._unsupervised import _silhouette_reduce
-except ImportError:  # pragma: no cover - another scikit-learn
-    _silhouette_reduce = None
 
 from ._bounded import lloyd_bounded
 from ._cluster import Clustering, clean_start, init_clusters
@@ -54,8 +54,22 @@ from ._types import Array1D, Array2D, IntArray
 
 #: Above this many point x centre pairs (2-d input), Lloyd with Hamerly's bounds.
 LARGE_CELLS = 200_000
-#: silhouette_of's matrices (base centres: at most pol.is's 100) fit scikit-learn's one chunk.
-SILHOUETTE_ONE_CHUNK = 1_000
+_THREADS = ThreadpoolController()
+#: True inside :func:`single_threaded`: every pool is limited to one thread already.
+_ONE_THREAD: ContextVar[bool] = ContextVar("clustering_one_thread", default=False)
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS and OpenMP pools limited to one thread: small problems, where waking the pools
+    costs more than the work (README, "Thread pools").  Inside it, scikit-learn's Lloyd kernel
+    is called without its own per-call BLAS limit (the same limit, already in place)."""
+    token = _ONE_THREAD.set(True)
+    try:
+        with _THREADS.limit(limits=1):
+            yield
+    finally:
+        _ONE_THREAD.reset(token)
 
 
 def polis_silhouette(distances: Array2D, labels: IntArray) -> float:
@@ -72,21 +86,32 @@ def polis_silhouette(distances: Array2D, labels: IntArray) -> float:
 
 def silhouette_of(distances: Array2D, labels: IntArray) -> Array1D:
     """``silhouette_samples(distances, labels, metric="precomputed")`` for a float64 square
-    matrix of at most ``SILHOUETTE_ONE_CHUNK`` points: the same steps (labels encoded as
-    ``LabelEncoder`` does, scikit-learn's own per-cluster sums ``_silhouette_reduce`` over the
-    matrix as one chunk, then its arithmetic), without the per-call validation and chunking
-    that cost a tick of a small conversation more than the rest of its group clustering
-    (four k tried per tick; README, "Performance").  Same bits as ``silhouette_samples``
-    (pinned by ``tests/clustering/test_clustering_estimators.py``); otherwise, or without
-    that function (another scikit-learn), ``silhouette_samples`` itself.
+    matrix, with the same bits and without its per-call validation, label encoding and
+    chunking, which cost a tick of a small conversation more than the rest of its group
+    clustering (four k tried per tick; README, "Performance").
+
+    scikit-learn sums each point's distances to each cluster with ``np.bincount``, i.e. in
+    ascending point order, one addition at a time; a ``cumsum`` over the cluster's columns
+    (in ascending order) adds the same numbers in the same order.  The arithmetic after that
+    is scikit-learn's.  Pinned against ``silhouette_samples`` by
+    ``tests/clustering/test_clustering_estimators.py``; other dtypes go to ``silhouette_samples``.
     """
-    n = len(labels)
-    if _silhouette_reduce is None or distances.dtype != np.float64 or n > SILHOUETTE_ONE_CHUNK:
+    if distances.dtype != np.float64:
         return silhouette_samples(distances, labels, metric="precomputed")
-    _, encoded = np.unique(labels, return_inverse=True)
+    _, encoded = np.unique(labels, return_inverse=True)  # as LabelEncoder encodes them
     encoded = encoded.reshape(-1)
+    n = len(encoded)
     label_freqs = np.bincount(encoded)
-    intra, inter = _silhouette_reduce(distances, 0, encoded, label_freqs)
+    by_cluster = distances[:, np.argsort(encoded, kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(label_freqs)])
+    sums = np.empty((n, len(label_freqs)))
+    for c in range(len(label_freqs)):
+        sums[:, c] = by_cluster[:, bounds[c] : bounds[c + 1]].cumsum(axis=1)[:, -1]
+    rows = np.arange(n)
+    intra = sums[rows, encoded]
+    sums[rows, encoded] = np.inf
+    sums /= label_freqs
+    inter = sums.min(axis=1)
     denom = (label_freqs - 1).take(encoded, mode="clip")
     with np.errstate(divide="ignore", invalid="ignore"):
         intra /= denom
@@ -141,7 +166,9 @@ def sklearn_lloyd(
     centers_init = np.array(init, dtype=np.float64, order="C")
     centers_init -= x_mean
     w = np.ascontiguousarray(weights)
-    labels, _, centers, n_iter = _single_lloyd(
+    # The kernel's decorator limits BLAS to one thread for the call; single_threaded() has.
+    kernel = getattr(_single_lloyd, "__wrapped__", _single_lloyd) if _ONE_THREAD.get() else _single_lloyd
+    labels, _, centers, n_iter = kernel(
         x, w, centers_init, max_iter=max_iter, verbose=False, tol=0, n_threads=_openmp_effective_n_threads()
     )
     centers += x_mean

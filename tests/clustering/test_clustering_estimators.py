@@ -84,11 +84,14 @@ def test_silhouette_of_is_silhouette_samples_bit_for_bit() -> None:
     from clustering.kmeans import silhouette_of
 
     rng = np.random.default_rng(5)
-    for n, k in [(3, 2), (5, 2), (37, 3), (100, 5), (100, 2), (400, 4)]:
-        x = np.round(rng.normal(size=(n, 2)), 1)  # repeated points: zero distances, ties
+    for n, k, decimals in [(3, 2, 1), (37, 3, 0), (100, 5, 1), (100, 2, 2), (400, 4, 1)] + [
+        (int(n), int(min(k, n - 1)), int(d))
+        for n, k, d in zip(rng.integers(3, 120, 60), rng.integers(2, 7, 60), rng.integers(0, 3, 60), strict=True)
+    ]:
+        x = np.round(rng.normal(size=(n, 2)), decimals)  # repeated points: zero distances, ties
         distances = pairwise_distances(x)
         labels = rng.integers(0, k, size=n) * 3 + 7  # any label values, as LabelEncoder takes them
-        labels[: min(k, n)] = np.arange(min(k, n)) * 3 + 7  # every cluster used; singletons too
+        labels[:k] = np.arange(k) * 3 + 7  # every cluster used; singletons too
         expected = silhouette_samples(distances, labels, metric="precomputed")
         assert np.array_equal(silhouette_of(distances, labels), expected)
 
