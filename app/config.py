@@ -119,6 +119,8 @@ def load_config(instance_path: Path = INSTANCE_PATH) -> dict[str, object]:
         # 0.5 s: under a steady stream of votes a vote waits up to one interval for the next
         # recompute, and 1 s could not keep p95 vote -> map under 1 s (README, "Live opinion map").
         "CLUSTERING_MIN_INTERVAL": float(os.environ.get("CLUSTERING_MIN_INTERVAL", "0.5")),
+        # Live maps the recomputing process keeps in memory (the most recently recomputed issues).
+        "CLUSTERING_LIVE_MAPS": int(os.environ.get("CLUSTERING_LIVE_MAPS", "16")),
         "BABEL_DEFAULT_LOCALE": os.environ.get("BABEL_DEFAULT_LOCALE", "zh_TW"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Taipei"),
         "AGORA_LANGUAGES": ["zh_TW", "en"],

@@ -75,3 +75,22 @@ def test_setting_a_participant_aside_rebuilds_the_kept_map(app, paths):
     live_maps._maps(app).by_issue[issue_id].set_aside = frozenset({blocs.bloc_a[0]})  # as if set aside then
     _tick(app, issue_id, blocs.statement_ids)
     assert paths == ["built", "built"]
+
+
+def test_only_the_most_recently_recomputed_issues_keep_their_map(app, paths):
+    app.config["CLUSTERING_LIVE_MAPS"] = 2
+    issues = []
+    for _ in range(3):
+        issue_id = make_issue(app)
+        issues.append((issue_id, make_blocs(app, issue_id).statement_ids))
+        with app.app_context():
+            recompute.recompute(issue_id)  # tick 1: the history replay, nothing kept
+    for issue_id, statement_ids in issues:
+        _tick(app, issue_id, statement_ids)  # tick 2 of each: a map built and kept
+    with app.app_context():
+        assert live_maps.kept_issues() == [issues[1][0], issues[2][0]]  # the first one was dropped
+    _tick(app, *issues[1])  # still kept: updated, and now the most recent
+    _tick(app, *issues[0])  # dropped: built again from the stored tick, and issue 3's map goes
+    assert paths == ["built"] * 3 + ["updated", "built"]
+    with app.app_context():
+        assert live_maps.kept_issues() == [issues[1][0], issues[0][0]]

@@ -11,12 +11,16 @@ the issue's latest snapshot (same tick and time), it saw every vote event since 
 cache was not reloaded) and the same participants are set aside. Anything else (another
 worker stored a tick, a restart, a reload, an error) builds a new one from every vote and
 the stored state. Kept on ``app.extensions`` of the process that recomputes: the recompute
-child in the embedded default, ``agora worker`` in the scale-out setup.
+child in the embedded default, ``agora worker`` in the scale-out setup; for the
+``CLUSTERING_LIVE_MAPS`` most recently recomputed issues only (a map of two million votes holds
+tens of MB, and a platform has many issues of which few are live at once): an issue recomputed
+again after its map was dropped builds a new one, as after a restart.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,7 +45,7 @@ class _Kept:
 @dataclass
 class _LiveMaps:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    by_issue: dict[int, _Kept] = field(default_factory=dict)
+    by_issue: OrderedDict[int, _Kept] = field(default_factory=OrderedDict)  # least recently recomputed first
 
 
 def _maps(app: Flask) -> _LiveMaps:
@@ -91,8 +95,17 @@ def next_opinion_map(
             max_groups=max_groups,
         )
     with maps.lock:
-        maps.by_issue[issue_id] = _Kept(live, aside)
+        maps.by_issue[issue_id] = _Kept(live, aside)  # popped above: it goes in last
+        while len(maps.by_issue) > max(current_app.config.get("CLUSTERING_LIVE_MAPS", 16), 1):
+            maps.by_issue.popitem(last=False)
     return live.result
+
+
+def kept_issues() -> list[int]:
+    """The issues whose live map is kept, least recently recomputed first."""
+    maps = _maps(current_app)
+    with maps.lock:
+        return list(maps.by_issue)
 
 
 def stored(issue_id: int, tick: int, computed_at: datetime, result: OpinionMap) -> None:
