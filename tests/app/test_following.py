@@ -9,12 +9,10 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
@@ -22,6 +20,7 @@ from app.models import Issue, IssueFollower, OutboxEmail, Role
 from app.services.accountability import outbox
 from app.services.accountability.mail_sender import OutboxSender
 from tests.support.issues import count, make_issue
+from tests.support.mail import smtp_server, with_mail_server
 from tests.support.ministry import (
     AGENCY,
     full_answers,
@@ -41,20 +40,6 @@ def english(client):
     speak_english(client)
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
 @pytest.fixture
 def smtp_port() -> int:
     return free_port()
@@ -62,24 +47,14 @@ def smtp_port() -> int:
 
 @pytest.fixture
 def app_config(app_config, smtp_port):
-    app_config.update(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_port,
-        MAIL_SENDER="agora@agora.example",
-        PUBLIC_BASE_URL="https://agora.example",
-        MAIL_TIMEOUT=2,
-    )
-    return app_config
+    return with_mail_server(app_config, smtp_port)
 
 
 @pytest.fixture
 def inbox(smtp_port):
     """A real SMTP server on the configured port, for the test's duration."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server(smtp_port) as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -259,15 +234,10 @@ def test_failed_delivery_is_retried_with_backoff_not_lost(app, smtp_port, clock)
         assert "Connection" in row.last_error or "refused" in row.last_error.lower()
     assert send(app).failed == 0  # not due again yet
 
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with smtp_server(smtp_port) as handler:
         clock.shift(outbox.BASE_DELAY)
         assert send(app).sent == 1
         assert send(app).sent == 0
-    finally:
-        controller.stop()
     assert [m["Subject"] for m in handler.messages] == ["Hello"]
     with app.app_context():
         row = db.session.scalar(select(OutboxEmail))

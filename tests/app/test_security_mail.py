@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import IssueFollower, OutboxEmail, utcnow
 from app.services.accountability import following, outbox
-from tests.app.test_following import Inbox, follow, link, send  # noqa: F401  (fixtures below reuse them)
+from tests.app.test_following import follow, link, send
 from tests.support.issues import count
+from tests.support.mail import smtp_server, with_mail_server
 from tests.support.ministry import setup_issue, speak_english
 from tests.support.network import free_port
 
@@ -30,20 +31,13 @@ def smtp_port() -> int:
 
 @pytest.fixture
 def app_config(app_config, smtp_port):
-    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_SENDER="agora@agora.example",
-                      PUBLIC_BASE_URL="https://agora.example", MAIL_TIMEOUT=2)  # fmt: skip
-    return app_config
+    return with_mail_server(app_config, smtp_port)
 
 
 @pytest.fixture
 def inbox(smtp_port):
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server(smtp_port) as handler:
+        yield handler
 
 
 def _put(key: str, subject: str, headers: dict[str, str] | None = None) -> None:
