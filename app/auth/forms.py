@@ -10,6 +10,34 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length
 MIN_PASSWORD_LENGTH = 10
 
 
+def _email_field() -> EmailField:
+    """An address to register or to send a reset link to."""
+    return EmailField(
+        _l("Email"),
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+
+
+def _new_password_field(label) -> PasswordField:
+    """A password being chosen (registration, reset): at least MIN_PASSWORD_LENGTH characters."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Use at least 10 characters.")),
+        ],
+    )
+
+
+def _confirm_field() -> PasswordField:
+    """The chosen password, typed again."""
+    return PasswordField(_l("Repeat the password"), validators=[EqualTo("password", _l("The two passwords differ."))])
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(_l("Enter your email address."))])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
@@ -18,51 +46,19 @@ class LoginForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Use at least 10 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords differ."))],
-    )
+    email = _email_field()
+    password = _new_password_field(_l("Password"))
+    confirm = _confirm_field()
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            InputRequired(_l("Enter your email address.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = _email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Use at least 10 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords differ."))],
-    )
+    password = _new_password_field(_l("New password"))
+    confirm = _confirm_field()
 
 
 class DeleteAccountForm(FlaskForm):
