@@ -162,6 +162,20 @@ def test_small_export_latest_event_is_the_current_vote(app, runner, tmp_path):
         assert texts == {0: "First, with a comma", 1: "Second"}
 
 
+def test_a_rejected_comment_may_have_an_empty_body(app, runner, tmp_path):
+    """pol.is keeps a rejected comment's row with its text emptied (football-concussions)."""
+    write(tmp_path / "emptied", "comments.csv", COMMENTS.replace("-1,Second", "-1,"))
+    write(tmp_path / "emptied", "votes.csv", VOTES)
+    result = runner.invoke(args=["import-polis", str(tmp_path / "emptied"), "--title", "Emptied"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(select(Statement.polis_tid, Statement.text, Statement.moderation_status)).all()
+    assert sorted(rows) == [
+        (0, "First, with a comma", ModerationStatus.ACCEPTED),
+        (1, "", ModerationStatus.REJECTED),
+    ]
+
+
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
@@ -190,6 +204,10 @@ def test_small_export_latest_event_is_the_current_vote(app, runner, tmp_path):
         (
             {"comments.csv": COMMENTS, "votes.csv": VOTES + "1435654192094,x,0\n"},
             "votes.csv, line 6: wrong number of fields",
+        ),
+        (
+            {"comments.csv": COMMENTS.replace('"First, with a comma"', '" "'), "votes.csv": VOTES},
+            "comments.csv, line 2: comment-body is empty or not text",
         ),
     ],
 )

@@ -232,14 +232,17 @@ def _read_comments(path: Path) -> list[PolisComment]:
         if tid in comments:
             raise PolisImportError(f"{path}, line {line}: comment-id {tid} appears twice")
         text = row["comment-body"]
-        if is_blank(text) or text_problem(text) is not None:
+        moderated = _int(path, line, "moderated", row["moderated"], set(_MODERATION))
+        # pol.is exports keep a rejected comment's row even when its text was emptied
+        # (football-concussions has one); it is never shown, so only shown text must exist.
+        if (is_blank(text) and moderated != -1) or text_problem(text) is not None:
             raise PolisImportError(f"{path}, line {line}: comment-body is empty or not text")
         author = row["author-id"].strip()
         comments[tid] = PolisComment(
             tid=tid,
             author_pid=_int(path, line, "author-id", author) if author else None,
             text=text,
-            moderated=_int(path, line, "moderated", row["moderated"], set(_MODERATION)),
+            moderated=moderated,
             created_at=_timestamp(path, line, row["timestamp"]),
             is_seed=_flag(row, "is-seed"),
             is_meta=_flag(row, "is-meta"),
