@@ -4,12 +4,14 @@ Usage::
 
     python bench/clustering.py [--quick] [--no-reddwarf] [--repeat N] [--warm-only]
 
-For every openData conversation in ``tests/data/polis-opendata/``: wall time (best of a
-few runs, from parsed votes to result), tracemalloc peak, k and adjusted Rand index
-against pol.is's own ``group-id`` -- for this library's default (pol.is's history
-replayed, :func:`clustering.opinion_map_with_history`), its cold start (one tick,
-:func:`clustering.compute_opinion_map`, what a live update costs) and red-dwarf
-(``run_pipeline``, the bench extra).  Then synthetic conversations of 100k, 1M and 2M
+For every real conversation in the repo (the openData exports in
+``tests/data/polis-opendata/`` and the pol.is math fixtures): wall time (best of a few
+runs, from parsed votes to result), tracemalloc peak, k and adjusted Rand index against
+pol.is's own groups (``group-id``; the fixtures' math blobs) -- for this library's default
+(pol.is's history replayed, :func:`clustering.opinion_map_with_history`), its cold start
+(one tick, :func:`clustering.compute_opinion_map`, what a live update costs) and red-dwarf
+(``run_pipeline``, the bench extra), then how often each finds pol.is's k and its median
+ARI over all of them.  Then synthetic conversations of 100k, 1M and 2M
 votes (the last shaped like pol.is's largest production conversation, 33,000 x 780):
 cold time, peak memory, red-dwarf's time; and the warm live tick: 1,000 new votes on the
 2M conversation, through the live path (``LiveOpinionMap.update``) and, beside it, recomputed
@@ -141,22 +143,43 @@ def reference_seconds() -> float:
     return timed(lambda: np.sort(x) @ x, 5)[0]
 
 
-def bench_conversation(name: str, conv: Conversation, use_rd: bool, repeat: int) -> None:
+#: per mode: (same k as pol.is, ARI with pol.is's groups), one entry per conversation
+Agreement = dict[str, tuple[bool, float]]
+
+
+def bench_conversation(name: str, conv: Conversation, use_rd: bool, repeat: int) -> Agreement:
     args = (conv.votes, conv.statement_ids, conv.excluded)
     kw = {"meta_statement_ids": conv.meta}
     t_hist, hist = timed(lambda: opinion_map_with_history(*args, **kw), max(1, repeat // 2))
     t_cold, cold = timed(lambda: compute_opinion_map(*args, **kw), repeat)
     peak = traced_peak(lambda: opinion_map_with_history(*args, **kw))
     k_polis = len(set(conv.polis_groups.values()))
+    agreement = {
+        "history": (hist.k == k_polis, ari(hist.group_of, conv.polis_groups)),
+        "cold": (cold.k == k_polis, ari(cold.group_of, conv.polis_groups)),
+    }
     line = (
-        f"{name[:30]:30} {len(conv.votes):>7,} {k_polis:>3} | {hist.k:>2} {ari(hist.group_of, conv.polis_groups):>5.2f}"
-        f" {t_hist:>6.2f} {peak:>6.1f} | {cold.k:>2} {ari(cold.group_of, conv.polis_groups):>5.2f} {t_cold:>7.4f}"
+        f"{name[:30]:30} {len(conv.votes):>7,} {k_polis:>3} | {hist.k:>2} {agreement['history'][1]:>5.2f}"
+        f" {t_hist:>6.2f} {peak:>6.1f} | {cold.k:>2} {agreement['cold'][1]:>5.2f} {t_cold:>7.4f}"
     )
     if use_rd:
         t_rd, rd = min((reddwarf_groups(conv.votes, conv.excluded) for _ in range(repeat)), key=lambda r: r[0])
         k_rd = len(set(rd.values()))
-        line += f" | {k_rd:>2} {ari(rd, conv.polis_groups):>5.2f} {t_rd:>6.3f} {t_rd / t_cold:>6.1f}x"
+        agreement["red-dwarf"] = (k_rd == k_polis, ari(rd, conv.polis_groups))
+        line += (
+            f" | {k_rd:>2} {agreement['red-dwarf'][1]:>5.2f} {t_rd:>6.3f} {t_rd / t_cold:>6.1f}x {t_rd / t_hist:>6.2f}x"
+        )
     print(line, flush=True)
+    return agreement
+
+
+def print_agreement(results: list[Agreement]) -> None:
+    """Issue 15's measure over the real conversations: same k as pol.is, median ARI."""
+    print(f"\nagreement with pol.is over {len(results)} real conversations:")
+    for mode in results[0]:
+        same = sum(r[mode][0] for r in results)
+        median = float(np.median([r[mode][1] for r in results]))
+        print(f"  {mode:10} same k {same:>2} of {len(results)}   median ARI {median:.2f}")
 
 
 def warm_tick(votes: VoteTable, statements: np.ndarray, repeat: int) -> None:
@@ -222,12 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         "\nconversation                     votes  pk | history: k   ARI      s  peakMiB | cold: k   ARI       s"
-        + (" | red-dwarf: k   ARI      s  speed-up (rd s / cold s)" if use_rd else "")
+        + (" | red-dwarf: k   ARI      s  rd s / cold s, / history s" if use_rd else "")
     )
-    for folder in sorted(p for p in OPENDATA.iterdir() if p.is_dir()):
+    results = [
         bench_conversation(folder.name, load(folder), use_rd, args.repeat)
-    for folder in sorted(p for p in POLIS_MATH.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in OPENDATA.iterdir() if p.is_dir())
+    ]
+    results += [
         bench_conversation(f"fixture {folder.name}", load_fixture_groups(folder), use_rd, args.repeat)
+        for folder in sorted(p for p in POLIS_MATH.iterdir() if p.is_dir())
+    ]
+    print_agreement(results)
 
     print(
         f"\n{'synthetic':34} {'votes':>10} {'cold s':>8} {'peak MiB':>9} {'rss+MiB':>8}"

@@ -5,7 +5,7 @@ Usage::
     python bench/history_check.py --save before.pkl     # on the old code
     python bench/history_check.py --compare before.pkl  # on the new code
 
-For the 4 openData conversations and the 3 pol.is math fixtures it runs
+For every openData conversation and pol.is math fixture in the repo it runs
 :func:`clustering.history.base_history` (what ``opinion_map_with_history`` replays) and
 compares, conversation by conversation: the in-conv set, the base-cluster ids and members
 exactly, the centres to ``--atol`` (1e-12), and the final groups (k, membership).
@@ -27,13 +27,10 @@ from clustering import compute_opinion_map  # noqa: E402
 from clustering.cli import load  # noqa: E402
 from clustering.history import base_history  # noqa: E402
 
-FOLDERS = [
-    ROOT / "tests" / "data" / "polis-opendata" / name
-    for name in ("15-per-hour-seattle", "austria-climate.5twd2jsnkf.2022-08-08", "scoop-hivemind.ubi", "vtaiwan.uberx")
-] + [
-    ROOT / "tests" / "clustering" / "fixtures" / "polis-math" / name
-    for name in ("below-100-ptpts", "25ptpt-3gp-no-strict-with-meta", "150ptpt-3gp-no-strict-no-meta")
-]
+OPENDATA = ROOT / "tests" / "data" / "polis-opendata"
+POLIS_MATH = ROOT / "tests" / "clustering" / "fixtures" / "polis-math"
+#: every real conversation in the repo: the openData exports and the pol.is math fixtures
+FOLDERS = sorted(p for p in OPENDATA.iterdir() if p.is_dir()) + sorted(p for p in POLIS_MATH.iterdir() if p.is_dir())
 
 
 def states() -> dict[str, dict]:

@@ -8,65 +8,130 @@ start's are in test_clustering_opendata.py.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from clustering import VoteTable, compute_opinion_map, opinion_map_with_history
-from clustering.cli import load
+from clustering import OpinionMap, VoteTable, compute_opinion_map, opinion_map_with_history
+from clustering.cli import Conversation, load
 from clustering.history import base_history, history_ticks
 from tests.support.polis_data import OPENDATA, POLIS_MATH
 
-# name -> (pol.is k, our k, minimum ARI with pol.is's groups)
+# name -> (pol.is k, our k, minimum ARI with pol.is's groups, share of pol.is's grouped
+# participants we group too).  Measured levels minus 0.01; clustering/README.md explains
+# the misses (older pol.is math, whose in-conv rule counted moderated-out columns).
 OPENDATA_LEVELS = {
-    "vtaiwan.uberx": (2, 2, 0.92),
-    "austria-climate.5twd2jsnkf.2022-08-08": (2, 2, 0.79),
-    "15-per-hour-seattle": (2, 2, 0.47),
-    # 2017 math (zero imputation, every voter grouped): pol.is's 4 groups are no
-    # clusters of today's map (test_clustering_opendata.py).
-    "scoop-hivemind.ubi": (4, 2, 0.05),
+    "vtaiwan.uberx": (2, 2, 0.92, 1.0),
+    "austria-climate.5twd2jsnkf.2022-08-08": (2, 2, 0.79, 1.0),
+    "15-per-hour-seattle": (2, 2, 0.47, 1.0),
+    "bg2050-volunteers": (2, 2, 0.99, 1.0),
+    "brexit-consensus": (2, 3, 0.65, 0.96),
+    "canadian-electoral-reform": (2, 2, 0.99, 1.0),
+    # pol.is grouped 1,434 of 1,487 voters: its in-conv counted 137 moderated-out columns
+    "football-concussions": (2, 3, 0.26, 0.41),
+    "london.youth.policing": (3, 2, -0.07, 1.0),
+    "scoop-hivemind.affordable-housing": (2, 2, 0.68, 0.77),
+    "scoop-hivemind.biodiversity": (2, 2, 0.95, 1.0),
+    "scoop-hivemind.freshwater": (2, 2, 0.12, 0.86),
+    "scoop-hivemind.taxes": (2, 2, 0.91, 0.99),
+    "ssis.land-bank-farmland.2rumnecbeh.2021-08-01": (2, 2, 0.96, 1.0),
+    # 2017 math (every voter grouped): pol.is's 4 groups are no clusters of today's map
+    # (test_clustering_opendata.py).
+    "scoop-hivemind.ubi": (4, 2, 0.08, 0.75),
 }
+# name -> (pol.is k, our k, minimum ARI)
 FIXTURE_LEVELS = {
-    "below-100-ptpts": (3, 1.0),
-    "25ptpt-3gp-no-strict-with-meta": (3, 1.0),
-    "150ptpt-3gp-no-strict-no-meta": (3, 1.0),
+    "below-100-ptpts": (3, 3, 1.0),
+    "25ptpt-3gp-no-strict-with-meta": (3, 3, 1.0),
+    "50ptpt-3gp-strict-no-meta": (3, 3, 1.0),
+    "150ptpt-3gp-no-strict-no-meta": (3, 3, 1.0),
+    # Its in-conv holds 30 participants with 2-6 votes from 2018: pol.is's rule then
+    # counted moderated-out columns (see test_history_misses_pre_2019_in_conv below).
+    "above-100-ptpts": (4, 3, 0.37),
 }
 
 
-def _ari(result, polis: dict[int, int], coverage: float = 0.95) -> float:  # type: ignore[no-untyped-def]
+def _ari(result: OpinionMap, polis: dict[int, int], coverage: float = 1.0) -> float:
     common = [p for p in result.group_of if p in polis]
     assert len(common) >= coverage * len(polis)
     return float(adjusted_rand_score([polis[p] for p in common], [result.group_of[p] for p in common]))
 
 
+def _fixture_groups(name: str) -> dict[int, int]:
+    blob = json.loads((POLIS_MATH / name / "math-pca2.json").read_text(encoding="utf-8"))
+    members = dict(zip(blob["base-clusters"]["id"], blob["base-clusters"]["members"], strict=True))
+    return {p: g["id"] for g in blob["group-clusters"] for b in g["members"] for p in members[b]}
+
+
+@functools.cache
+def _measured(name: str) -> tuple[Conversation, dict[int, int], OpinionMap, OpinionMap]:
+    """A real conversation, pol.is's groups, our history replay and our cold start."""
+    folder = OPENDATA / name if name in OPENDATA_LEVELS else POLIS_MATH / name
+    conv = load(folder)
+    polis = conv.polis_groups if name in OPENDATA_LEVELS else _fixture_groups(name)
+    args = (conv.votes, conv.statement_ids, conv.excluded)
+    history = opinion_map_with_history(*args, meta_statement_ids=conv.meta)
+    cold = compute_opinion_map(*args, meta_statement_ids=conv.meta)
+    return conv, polis, history, cold
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(OPENDATA_LEVELS))
 def test_opendata_groups(name: str) -> None:
-    conv = load(OPENDATA / name)
-    r = opinion_map_with_history(conv.votes, conv.statement_ids, conv.excluded, meta_statement_ids=conv.meta)
-    polis_k, k, level = OPENDATA_LEVELS[name]
-    assert len(set(conv.polis_groups.values())) == polis_k
+    _, polis, r, _ = _measured(name)
+    polis_k, k, level, coverage = OPENDATA_LEVELS[name]
+    assert len(set(polis.values())) == polis_k
     assert r.k == k
-    # scoop-hivemind: the 2017 math grouped voters with fewer than 7 votes too.
-    assert _ari(r, conv.polis_groups, 0.7 if polis_k == 4 else 0.95) >= level
+    assert _ari(r, polis, coverage) >= level
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FIXTURE_LEVELS))
 def test_math_fixture_groups_from_votes_alone(name: str) -> None:
     """From the votes alone (no blob state), the replay finds pol.is's groups."""
-    conv = load(POLIS_MATH / name)
-    blob = json.loads((POLIS_MATH / name / "math-pca2.json").read_text(encoding="utf-8"))
-    members = dict(zip(blob["base-clusters"]["id"], blob["base-clusters"]["members"], strict=True))
-    polis = {p: g["id"] for g in blob["group-clusters"] for b in g["members"] for p in members[b]}
-    r = opinion_map_with_history(conv.votes, conv.statement_ids, conv.excluded, meta_statement_ids=conv.meta)
-    k, level = FIXTURE_LEVELS[name]
-    assert r.k == k == len(blob["group-clusters"])
-    assert _ari(r, polis) >= level
-    cold = compute_opinion_map(conv.votes, conv.statement_ids, conv.excluded, meta_statement_ids=conv.meta)
+    _, polis, r, cold = _measured(name)
+    polis_k, k, level = FIXTURE_LEVELS[name]
+    assert len(set(polis.values())) == polis_k
+    assert r.k == k
+    assert _ari(r, polis, 0.85) >= level
     assert r.state["in_conv"] != [] and cold.k >= 2
+
+
+@pytest.mark.slow
+def test_agreement_with_polis_over_every_real_conversation() -> None:
+    """Issue 15's measure over all 19 real conversations in the repo: same k as pol.is
+    and the median ARI, for the history replay (default) and the cold start."""
+    names = sorted(OPENDATA_LEVELS) + sorted(FIXTURE_LEVELS)
+    same_k = {"history": 0, "cold": 0}
+    aris: dict[str, list[float]] = {"history": [], "cold": []}
+    for name in names:
+        _, polis, history, cold = _measured(name)
+        for mode, r in (("history", history), ("cold", cold)):
+            same_k[mode] += r.k == len(set(polis.values()))
+            aris[mode].append(_ari(r, polis, 0.0))
+    assert len(names) == 19
+    assert same_k == {"history": 14, "cold": 11}
+    assert float(np.median(aris["history"])) >= 0.92
+    assert float(np.median(aris["cold"])) < 0.7
+
+
+def test_history_misses_pre_2019_in_conv() -> None:
+    """Why above-100-ptpts misses: pol.is's in-conv holds every 2018 voter with at least
+    two votes on statements that stayed in, because its rule counted the zeroed
+    moderated-out columns as votes (fixed in pol.is 30355e11, deployed in early 2019 by
+    these data); today's rule, which the replay follows, needs 7 votes."""
+    conv, _, r, _ = _measured("above-100-ptpts")
+    blob = json.loads((POLIS_MATH / "above-100-ptpts" / "math-pca2.json").read_text(encoding="utf-8"))
+    ours, theirs = set(r.state["in_conv"]), set(blob["in-conv"])
+    counts = blob["user-vote-counts"]
+    missing = theirs - ours
+    assert len(missing) == 31 and ours - theirs == set()
+    assert all(counts[str(p)] < 7 for p in missing)
+    of_missing = np.isin(conv.votes.participant_ids, sorted(missing))
+    assert conv.votes.timestamps[of_missing].max() < 1546300800000  # 2019-01-01, ms
 
 
 def test_history_ticks_follow_poller_windows_then_growth() -> None:

@@ -15,6 +15,7 @@ FIXTURES = [
     "below-100-ptpts",
     "25ptpt-3gp-no-strict-with-meta",
     "150ptpt-3gp-no-strict-no-meta",
+    "above-100-ptpts",
 ]
 
 
