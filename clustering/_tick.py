@@ -266,6 +266,8 @@ def finish_tick(
         center=pca.center_,
         components=pca.components_,
         state=state,
+        user_vote_counts=matrix.user_vote_counts(),
+        statement_votes=np.column_stack([ta, td, ts - ta - td]).astype(np.int64),
     )
 
 

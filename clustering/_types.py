@@ -171,6 +171,11 @@ class OpinionMap:
         Principal axes, with the sign convention of :mod:`clustering._reduce`.
     state : dict
         JSON-serialisable state to pass back as ``previous_state``.
+    user_vote_counts : ndarray of int64, shape (len(participant_ids),)
+        Votes of each participant, passes and votes on excluded statements included (pol.is
+        ``user-vote-counts``).
+    statement_votes : ndarray of int64, shape (len(statement_ids), 3)
+        Agree, disagree and pass counts of each statement over every participant.
     """
 
     k: int
@@ -189,6 +194,8 @@ class OpinionMap:
     center: Array1D
     components: Array2D
     state: State
+    user_vote_counts: IntArray
+    statement_votes: IntArray
 
     def to_dict(self) -> dict[str, Any]:
         """Return the ``python -m clustering --json`` shape (without ``seconds``)."""

@@ -29,7 +29,7 @@ def test_the_payload_of_two_blocs():
     result = compute_opinion_map(votes, ids)
     at = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
-    payload = build_payload(7, 3, at, 99, result, statements, overall_counts(votes))
+    payload = build_payload(7, 3, at, 99, result, statements, overall_counts(result))
 
     assert set(payload) == set(empty_payload(7))
     assert (payload["issue_id"], payload["tick"], payload["computed_at"], payload["watermark"]) == (

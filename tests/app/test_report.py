@@ -49,7 +49,7 @@ def _clustering_output(app, issue_id):
         meta_statement_ids=[s[0] for s in statements if s[2]],
         max_groups=MAX_GROUPS,
     )
-    return result, overall_counts(votes)
+    return result, overall_counts(result)
 
 
 def test_report_numbers_are_the_clustering_librarys(app, client):

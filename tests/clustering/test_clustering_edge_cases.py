@@ -28,6 +28,8 @@ def assert_valid(r: OpinionMap) -> None:
         assert all(math.isfinite(v) for v in d.values())
     assert r.positions.shape == (len(r.in_conv_ids), 2)
     assert r.k == len(r.groups)
+    assert r.user_vote_counts.shape == r.participant_ids.shape
+    assert r.statement_votes.shape == (len(r.statement_ids), 3)
     assert set(r.group_of) <= set(r.in_conv_ids.tolist())
     again = compute_opinion_map(
         VoteTable(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)),
@@ -90,3 +92,23 @@ def test_votes_on_unlisted_statements_still_count() -> None:
     r = compute_opinion_map(votes([(p, 5, 1) for p in range(3)]), np.array([1]))
     assert r.statement_ids.tolist() == [5]
     assert set(r.priorities) == {1, 5}
+
+
+def test_vote_counts_per_participant_and_statement() -> None:
+    """Last vote per cell, passes and votes on excluded statements counted, everyone (grouped
+    or not): what pol.is calls user-vote-counts, and the overall tallies."""
+    rng = np.random.default_rng(3)
+    rows = [
+        (int(p), int(s), int(v))
+        for p, s, v in zip(rng.integers(0, 40, 900), rng.integers(0, 12, 900), rng.integers(-1, 2, 900), strict=True)
+    ]
+    table = votes(rows)
+    r = compute_opinion_map(table, np.arange(12), excluded_statement_ids=[3], meta_statement_ids=[4])
+    final = {(p, s): v for p, s, v in rows}  # the last vote of a cell wins
+    per_participant = {p: sum(1 for q, _ in final if q == p) for p, _ in final}
+    assert dict(zip(r.participant_ids.tolist(), r.user_vote_counts.tolist(), strict=True)) == per_participant
+    tallies = {
+        s: tuple(sum(1 for (_, t), v in final.items() if t == s and v == want) for want in (1, -1, 0)) for _, s in final
+    }
+    assert dict(zip(r.statement_ids.tolist(), map(tuple, r.statement_votes.tolist()), strict=True)) == tallies
+    assert {3, 4} <= set(r.statement_ids.tolist())

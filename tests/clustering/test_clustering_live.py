@@ -78,6 +78,8 @@ def _close(ref: OpinionMap, got: OpinionMap, exact: bool) -> None:
     np.testing.assert_allclose(got.center, ref.center, atol=1e-12)
     np.testing.assert_allclose(got.positions, ref.positions, atol=1e-8)
     assert got.k == ref.k and got.group_of == ref.group_of and got.group_votes == ref.group_votes
+    np.testing.assert_array_equal(got.user_vote_counts, ref.user_vote_counts)
+    np.testing.assert_array_equal(got.statement_votes, ref.statement_votes)
     np.testing.assert_array_equal(got.in_conv_ids, ref.in_conv_ids)
     for a, b in zip(ref.groups, got.groups, strict=True):
         assert a.id == b.id and [r.statement_id for r in a.representative] == [r.statement_id for r in b.representative]

@@ -42,6 +42,8 @@ def same(a: OpinionMap, b: OpinionMap, statements_too: bool = True) -> None:
     ]
     assert a.consensus.agree == b.consensus.agree and a.consensus.disagree == b.consensus.disagree
     assert a.group_votes == b.group_votes
+    np.testing.assert_array_equal(a.user_vote_counts, b.user_vote_counts)
+    np.testing.assert_array_equal(a.statement_votes, b.statement_votes)
     for x, y in ((a.group_aware_consensus, b.group_aware_consensus),):
         assert x.keys() == y.keys()
         np.testing.assert_allclose(list(x.values()), list(y.values()), rtol=1e-9, atol=1e-12)

@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from clustering import MIN_VOTES, OpinionMap, VoteTable
+from clustering import MIN_VOTES, OpinionMap
 
 #: At most this many participant points travel in a payload; hulls and counts use everyone.
 MAX_POINTS = 2000
@@ -280,17 +280,14 @@ def _shares(agree: int, disagree: int, passed: int) -> Shares:
     }
 
 
-def overall_counts(votes: VoteTable) -> dict[int, tuple[int, int, int]]:
-    """(agree, disagree, pass) per statement over every participant, for the majority list."""
-    if not len(votes):
-        return {}
-    sids, inverse = np.unique(votes.statement_ids, return_inverse=True)
-    agree = np.bincount(inverse, weights=votes.values == 1, minlength=len(sids))
-    disagree = np.bincount(inverse, weights=votes.values == -1, minlength=len(sids))
-    seen = np.bincount(inverse, minlength=len(sids))
+def overall_counts(result: OpinionMap) -> dict[int, tuple[int, int, int]]:
+    """(agree, disagree, pass) per statement over every participant, for the majority list
+    (the clustering's own tallies: no second pass over millions of votes)."""
     return {
-        int(s): (int(a), int(d), int(n - a - d))
-        for s, a, d, n in zip(sids.tolist(), agree.tolist(), disagree.tolist(), seen.tolist(), strict=True)
+        sid: (agree, disagree, passed)
+        for sid, (agree, disagree, passed) in zip(
+            result.statement_ids.tolist(), result.statement_votes.tolist(), strict=True
+        )
     }
 
 

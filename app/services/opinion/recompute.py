@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -78,7 +77,7 @@ def recompute(issue_id: int) -> Recomputed | None:
         result = live_maps.next_opinion_map(issue_id, previous, votes, changes, excluded, statements, MAX_GROUPS)
     tick = (previous.tick if previous is not None else 0) + 1
     computed_at = utcnow()
-    totals = overall_counts(votes)
+    totals = overall_counts(result)
     payload = build_payload(issue_id, tick, computed_at, watermark, result, statements, totals)
     state = {
         "clustering": result.state,
@@ -97,5 +96,4 @@ def recompute(issue_id: int) -> Recomputed | None:
     live_maps.stored(issue_id, tick, computed_at, result)
     view = MapView.from_state(issue_id, tick, payload, state)
     map_cache(current_app).remember(view)
-    pids, counts = np.unique(votes.participant_ids, return_counts=True)
-    return Recomputed(view, dict(zip(pids.tolist(), counts.tolist(), strict=True)))
+    return Recomputed(view, dict(zip(result.participant_ids.tolist(), result.user_vote_counts.tolist(), strict=True)))
