@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import OpinionSnapshot
-from app.services.opinion import live_maps, recompute
+from app.models import OpinionSnapshot, Vote, VoteEvent
+from app.services.opinion import live_maps, recompute, votes
 from app.services.opinion.snapshots import latest_snapshot
 from tests.support.issues import make_issue, make_participant, make_vote
 from tests.support.opinion_data import make_blocs
@@ -94,3 +96,68 @@ def test_only_the_most_recently_recomputed_issues_keep_their_map(app, paths):
     assert paths == ["built"] * 3 + ["updated", "built"]
     with app.app_context():
         assert live_maps.kept_issues() == [issues[1][0], issues[0][0]]
+
+
+def _changed_vote(app, issue_id: int, participant_id: int, statement_id: int, value: int) -> None:
+    """A changed vote: the current row updated and a new event."""
+    with app.app_context():
+        row = db.session.scalar(select(Vote).filter_by(participant_id=participant_id, statement_id=statement_id))
+        row.value = value
+        db.session.add(
+            VoteEvent(issue_id=issue_id, participant_id=participant_id, statement_id=statement_id, value=value)
+        )
+        db.session.commit()
+
+
+def test_a_timed_full_reload_continues_the_kept_map(app, paths, monkeypatch):
+    issue_id = make_issue(app)
+    blocs = make_blocs(app, issue_id)
+    with app.app_context():
+        recompute.recompute(issue_id)
+    _tick(app, issue_id, blocs.statement_ids)  # built
+    monkeypatch.setattr(votes.IssueVotes, "FULL_RELOAD_SECONDS", 0.0)  # every read is a full reload
+    _changed_vote(app, issue_id, blocs.bloc_a[0], blocs.statement_ids[0], -1)
+    _tick(app, issue_id, blocs.statement_ids)  # the reload's differences go to the kept map
+    assert paths == ["built", "updated"]
+    with app.app_context():
+        kept = live_maps._maps(app).by_issue[issue_id].live.result
+        table = votes.IssueVotes(issue_id, 10**9).table()
+        # the kept map saw every vote as the table holds it
+        assert int(kept.user_vote_counts.sum()) == len(table)
+        assert kept.statement_votes.sum() == len(table)
+        first = int(np.searchsorted(kept.statement_ids, blocs.statement_ids[0]))
+        in_table = table.values[table.statement_ids == blocs.statement_ids[0]]
+        assert kept.statement_votes[first].tolist() == [int((in_table == v).sum()) for v in (1, -1, 0)]
+
+    # A vote gone (deleted with its statement, say): the reload cannot continue, it rebuilds.
+    with app.app_context():
+        db.session.execute(
+            delete(Vote).where(Vote.participant_id == blocs.bloc_a[1], Vote.statement_id == blocs.statement_ids[1])
+        )
+        db.session.commit()
+    _tick(app, issue_id, blocs.statement_ids)
+    assert paths == ["built", "updated", "built"]
+
+
+def test_changes_since_an_older_read(app):
+    issue_id = make_issue(app)
+    blocs = make_blocs(app, issue_id, per_bloc=3)
+    a, b = blocs.statement_ids[:2]
+    with app.app_context():
+        older = votes.IssueVotes(issue_id, 10**9)
+    _changed_vote(app, issue_id, blocs.bloc_a[0], a, -1)
+    _changed_vote(app, issue_id, blocs.bloc_a[1], a, 1)  # "changed" to the vote it had: no change
+    newcomer = make_participant(app)
+    make_vote(app, issue_id, newcomer, b, 0)
+    with app.app_context():
+        newer = votes.IssueVotes(issue_id, 10**9)
+        changes = newer.changes_since(older)
+        assert changes is not None
+        got = set(
+            zip(changes.participant_ids.tolist(), changes.statement_ids.tolist(), changes.values.tolist(), strict=True)
+        )
+        assert got == {(blocs.bloc_a[0], a, -1), (newcomer, b, 0)}
+        assert newer.changes_since(newer) is not None and len(newer.changes_since(newer)) == 0
+        db.session.execute(delete(Vote).where(Vote.participant_id == newcomer))
+        db.session.commit()
+        assert votes.IssueVotes(issue_id, 10**9).changes_since(newer) is None

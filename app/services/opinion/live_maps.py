@@ -7,11 +7,12 @@ is what makes a live tick on a conversation of millions of votes cost millisecon
 are the same (clustering/README.md, "Live ticks"); the stored state stays the reference.
 
 The kept map is used only while it is exactly the stored tick's continuation: it produced
-the issue's latest snapshot (same tick and time), it saw every vote event since (the vote
-cache was not reloaded) and the same participants are set aside. Anything else (another
-worker stored a tick, a restart, a reload, an error) builds a new one from every vote and
-the stored state. Kept on ``app.extensions`` of the process that recomputes: the recompute
-child in the embedded default, ``agora worker`` in the scale-out setup; for the
+the issue's latest snapshot (same tick and time), it is given every vote changed since (the
+vote events applied, or what a timed full reload of the votes found different) and the same
+participants are set aside. Anything else (another worker stored a tick, a restart, votes
+moved or gone, an error) builds a new one from every vote and the stored state. Kept on
+``app.extensions`` of the process that recomputes: the recompute child in the embedded
+default, ``agora worker`` in the scale-out setup; for the
 ``CLUSTERING_LIVE_MAPS`` most recently recomputed issues only (a map of two million votes holds
 tens of MB, and a platform has many issues of which few are live at once): an issue recomputed
 again after its map was dropped builds a new one, as after a restart.
@@ -64,7 +65,8 @@ def next_opinion_map(
     """The next tick's map: from the kept map and ``changes`` when it continues ``previous``,
     else from every vote (``votes``, set-aside participants already left out) and the stored state.
 
-    ``changes`` are the vote events since the previous call (None after a reload of the votes).
+    ``changes`` are the votes changed since the previous call (None when that is unknown:
+    see :func:`~app.services.opinion.votes.load_votes_and_changes`).
     """
     maps = _maps(current_app)
     with maps.lock:

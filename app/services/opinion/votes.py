@@ -28,7 +28,12 @@ class IssueVotes:
     the last tick are a few hundred rows. Applying events in id order is "the latest vote wins",
     the same rule as the vote table. A window of recent events is re-read each time, because on
     PostgreSQL a vote can commit after a vote with a higher id; a full reload every
-    ``FULL_RELOAD_SECONDS`` repairs anything else (e.g. rows deleted with their statement).
+    ``FULL_RELOAD_SECONDS`` repairs anything else (e.g. rows deleted with their statement), and
+    what it changed is found by comparing the two tables (:meth:`changes_since`), so a live map
+    can continue across it.
+
+    Cells are found through a sorted index of their keys (participant and statement id in one
+    int64), not a dict: two million votes are an array sort, not two million Python tuples.
     """
 
     REREAD_EVENTS = 1000
@@ -46,18 +51,31 @@ class IssueVotes:
             table[:, 1].copy(),
             table[:, 2].astype(np.int8),
         )
-        self.row_of = {key: i for i, key in enumerate(zip(self.pids.tolist(), self.sids.tolist(), strict=True))}
+        keys = _cell_keys(self.pids, self.sids)
+        #: rows in cell-key order, and their keys: the index that finds a cell's row
+        self.by_key = np.argsort(keys, kind="stable")
+        self.sorted_keys = keys[self.by_key]
         self.changes: list[np.ndarray] = []  # events applied since take_changes(), rows (pid, sid, value)
 
     def still_valid(self, watermark: int, revision: int = 0) -> bool:
-        """False when too old, when votes were moved or set aside (``Issue.votes_revision``: merge
-        on login, exclusion), or when the database is no longer the one it was read from."""
+        """False when too old, or when :meth:`continues_into` is."""
+        return time.monotonic() - self.loaded_at < self.FULL_RELOAD_SECONDS and self.continues_into(watermark, revision)
+
+    def continues_into(self, watermark: int, revision: int = 0) -> bool:
+        """False when votes were moved or set aside since (``Issue.votes_revision``: merge on
+        login, exclusion), or when the database is no longer the one it was read from."""
         return (
             revision == self.revision
-            and time.monotonic() - self.loaded_at < self.FULL_RELOAD_SECONDS
             and watermark >= self.watermark
             and _event_stamp(self.watermark) == self.watermark_stamp
         )
+
+    def _rows_of(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For sorted ``keys``: whether each cell exists, and its row where it does."""
+        at = np.searchsorted(self.sorted_keys, keys)
+        found = at < len(self.sorted_keys)
+        found[found] = self.sorted_keys[at[found]] == keys[found]
+        return found, self.by_key[at[found]]
 
     def catch_up(self, watermark: int) -> None:
         """Apply the events up to ``watermark`` (and re-apply a window before the last one)."""
@@ -75,25 +93,35 @@ class IssueVotes:
         )
         events = events[np.argsort(events[:, 0], kind="stable")]  # in id order, whatever the read
         self.changes.append(events[:, 1:])
-        new_keys: list[tuple[int, int]] = []
-        new_values: list[int] = []
-        for _, pid, sid, value in events.tolist():
-            row = self.row_of.get((pid, sid))
-            if row is None:
-                self.row_of[(pid, sid)] = len(self.pids) + len(new_keys)
-                new_keys.append((pid, sid))
-                new_values.append(value)
-            elif row < len(self.pids):
-                self.values[row] = value
-            else:
-                new_values[row - len(self.pids)] = value
-        if new_keys:
-            keys = np.array(new_keys, dtype=np.int64).reshape(-1, 2)
-            self.pids = np.concatenate([self.pids, keys[:, 0]])
-            self.sids = np.concatenate([self.sids, keys[:, 1]])
-            self.values = np.concatenate([self.values, np.array(new_values, dtype=np.int8)])
+        if len(events):
+            # The last event of each cell is its vote: distinct keys of the reversed events.
+            keys, last = np.unique(_cell_keys(events[::-1, 1], events[::-1, 2]), return_index=True)
+            values = events[::-1, 3][last].astype(np.int8)
+            found, rows = self._rows_of(keys)
+            self.values[rows] = values[found]
+            new = ~found
+            if new.any():
+                first_new = len(self.pids)
+                self.pids = np.concatenate([self.pids, keys[new] >> 32])
+                self.sids = np.concatenate([self.sids, keys[new] & 0xFFFFFFFF])
+                self.values = np.concatenate([self.values, values[new]])
+                at = np.searchsorted(self.sorted_keys, keys[new])
+                self.sorted_keys = np.insert(self.sorted_keys, at, keys[new])
+                self.by_key = np.insert(self.by_key, at, np.arange(first_new, len(self.pids)))
         self.watermark = watermark
         self.watermark_stamp = _event_stamp(watermark)
+
+    def changes_since(self, older: IssueVotes) -> VoteTable | None:
+        """The cells whose vote differs from ``older``'s table (changed or new), or None when a
+        cell of ``older`` is gone (deleted with its statement): then only a rebuild is right."""
+        found, rows = self._rows_of(older.sorted_keys)
+        if not found.all():
+            return None
+        changed = rows[self.values[rows] != older.values[older.by_key]]
+        new = np.ones(len(self.pids), dtype=bool)
+        new[rows] = False
+        rows = np.concatenate([changed, np.flatnonzero(new)])
+        return VoteTable(self.pids[rows], self.sids[rows], self.values[rows])
 
     def take_changes(self) -> VoteTable:
         """The vote events applied since the last call, in the order applied (the last one of a
@@ -105,6 +133,11 @@ class IssueVotes:
     def table(self) -> VoteTable:
         # Copies: the next catch_up changes these arrays in place.
         return VoteTable(self.pids.copy(), self.sids.copy(), self.values.copy())
+
+
+def _cell_keys(participant_ids: np.ndarray, statement_ids: np.ndarray) -> np.ndarray:
+    """One int64 per (participant, statement): database ids are below 2**31."""
+    return (participant_ids.astype(np.int64) << 32) | statement_ids.astype(np.int64)
 
 
 @dataclass
@@ -125,17 +158,22 @@ def load_votes(issue_id: int, watermark: int, revision: int = 0) -> VoteTable:
 
 
 def load_votes_and_changes(issue_id: int, watermark: int, revision: int = 0) -> tuple[VoteTable, VoteTable | None]:
-    """The issue's current votes, and the vote events since the previous call (None when the
-    votes were read afresh: the caller cannot tell what changed)."""
+    """The issue's current votes, and the votes changed since the previous call: the vote
+    events applied, or after a timed full reload the cells it found different; None when the
+    votes were read afresh with nothing to compare (first read, votes moved or set aside, another
+    database) or a vote disappeared: the caller cannot tell what changed."""
     cache = _cache_of(current_app)
     with cache.lock:
         cached = cache.by_issue.get(issue_id)
+        changes: VoteTable | None = None
         if cached is not None and cached.still_valid(watermark, revision):
             cached.catch_up(watermark)
-            changes: VoteTable | None = cached.take_changes()
+            changes = cached.take_changes()
         else:
-            cached = cache.by_issue[issue_id] = IssueVotes(issue_id, watermark, revision)
-            changes = None
+            fresh = cache.by_issue[issue_id] = IssueVotes(issue_id, watermark, revision)
+            if cached is not None and cached.continues_into(watermark, revision):
+                changes = fresh.changes_since(cached)  # a timed reload: what it found changed
+            cached = fresh
         return cached.table(), changes
 
 
