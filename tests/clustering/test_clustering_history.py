@@ -16,6 +16,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from clustering import OpinionMap, VoteTable, compute_opinion_map, opinion_map_with_history
+from clustering._matrix import PrefixMatrices, build_vote_matrix
 from clustering.cli import Conversation, load
 from clustering.history import base_history, history_ticks
 from tests.support.polis_data import OPENDATA, POLIS_MATH
@@ -163,3 +164,30 @@ def test_history_state_warm_starts_and_is_deterministic() -> None:
         opinion_map_with_history(votes, previous_state={})
     empty = VoteTable(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8))
     assert opinion_map_with_history(empty, [1, 2]).k == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_prefix_matrices_equal_building_each_prefix(seed: int) -> None:
+    """The replay's prefix matrices are build_vote_matrix's, array for array, at every
+    prefix length (short prefixes are built directly, longer ones from the sorted events)."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    pids = rng.integers(10, 40, n) * 3  # sparse ids
+    sids = rng.integers(0, 25, n) + 100
+    vals = rng.integers(-1, 2, n).astype(np.int8)  # repeated cells: the later event wins
+    excluded = np.array([101, 107], dtype=np.int64)
+    prefixes = PrefixMatrices(pids, sids, vals, excluded)
+    for end in [1, 2, 7, 49, 50, 51, 120, 399, 400]:
+        want = build_vote_matrix(VoteTable(pids[:end], sids[:end], vals[:end]), excluded)
+        got = prefixes.matrix(end)
+        for name in ("participant_ids", "statement_ids", "indptr", "cols", "values", "excluded"):
+            a, b = getattr(want, name), getattr(got, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (end, name)
+
+
+def test_history_is_reproducible() -> None:
+    """Two replays of the same votes end with the same base clusters (the large ticks'
+    Lanczos start is seeded): bg2050-volunteers has 371 statements."""
+    conv = load(OPENDATA / "bg2050-volunteers")
+    excluded = np.union1d(conv.excluded, conv.meta)
+    assert base_history(conv.votes, excluded) == base_history(conv.votes, excluded)
